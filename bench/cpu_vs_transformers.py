@@ -1,56 +1,27 @@
 """Ours (unpadded) vs transformers' ModernBertModel (sdpa, padded) at the base shape, same weights, fp32, CPU.
 
-Workloads (issue 2): (a) 8 x 512 fixed, (b) 32 documents with lengths ~N(256, 64) clipped to [32, 512],
-(c) one 8192-token document. Runs are interleaved (ours, theirs, ours, ...) and the median of `--reps` timed runs
-after one warm-up is reported, as real tokens per second.
+The foundation issue's three workloads: (a) 8 x 512 fixed, (b) 32 documents with lengths ~N(256, 64) clipped to
+[32, 512], (c) one 8192-token document. A thin wrapper over `modernbert.bench` (chapter 15), the same as
+`modernbert-bench --preset foundation --models ours,sdpa`: runs are interleaved and the median of `--reps` timed
+passes after one warm-up counts, as real tokens per second.
 Run: python bench/cpu_vs_transformers.py [--reps 3] [--workloads a,b,c] [--json out.json]
 """
-import argparse, json, os, platform, statistics, time, datetime
-import torch, transformers
-from modernbert.core import ModernBertConfig, config_to_hf_dict
-from modernbert.model import ModernBertModel
+import argparse, json
+from modernbert.bench import run_benchmark, workloads, results_table
 
-def workloads(seed=0):
-    g = torch.Generator().manual_seed(seed)
-    var = torch.normal(256.0, 64.0, (32,), generator=g).round().clamp(32, 512).long().tolist()
-    return {'a: fixed 8x512': [512] * 8, 'b: variable 32 x N(256,64)': var, 'c: one 8192 document': [8192]}
-
-def batch(lengths, vocab, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    L = max(lengths)
-    ids = torch.randint(5, vocab, (len(lengths), L), generator=g)
-    mask = (torch.arange(L)[None] < torch.tensor(lengths)[:, None]).long()
-    return ids, mask
-
-def timed(f):
-    t = time.perf_counter(); f(); return time.perf_counter() - t
+TARGETS = {'fixed 512': 1.0, 'variable N(256,64)': 1.6, 'fixed 8192': 1.7}   # the foundation issue's ratios
 
 def main(reps=3, which='a,b,c', out=None):
-    torch.manual_seed(0)
-    cfg = ModernBertConfig.base()
-    hf = transformers.ModernBertModel(transformers.ModernBertConfig(**config_to_hf_dict(cfg), attn_implementation='sdpa')).eval()
-    ours = ModernBertModel.from_hf(hf).eval()
-    rows = []
-    for name, lengths in workloads().items():
-        if name[0] not in which.split(','): continue
-        ids, mask = batch(lengths, cfg.vocab_size)
-        real = int(mask.sum())
-        with torch.inference_mode():
-            diff = (ours(ids, mask).last_hidden_state - hf(input_ids=ids, attention_mask=mask).last_hidden_state)[mask.bool()].abs().max().item()
-            t_ours, t_hf = [], []
-            for _ in range(reps):
-                t_ours.append(timed(lambda: ours(ids, mask)))
-                t_hf.append(timed(lambda: hf(input_ids=ids, attention_mask=mask)))
-        mo, mh = statistics.median(t_ours), statistics.median(t_hf)
-        rows.append(dict(workload=name, real_tokens=real, padded_tokens=ids.numel(), ours_s=mo, hf_s=mh,
-                         ours_tok_s=real / mo, hf_tok_s=real / mh, speedup=mh / mo, max_abs_diff=diff))
-        print(f"{name:30s} real {real:6d}  ours {real/mo:8.0f} tok/s  transformers {real/mh:8.0f} tok/s  "
-              f"ratio {mh/mo:5.2f}x  (max |dh| {diff:.1e})", flush=True)
-    meta = dict(date=datetime.date.today().isoformat(), machine=f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
-                torch=torch.__version__, transformers=transformers.__version__, threads=torch.get_num_threads(), reps=reps,
-                backend=ours.attn_impl('cpu'), command='python bench/cpu_vs_transformers.py')
-    if out: json.dump(dict(meta=meta, rows=rows), open(out, 'w'), indent=2)
-    return meta, rows
+    sets = [w for k, w in zip('abc', workloads('foundation')) if k in which.split(',')]
+    res = run_benchmark(sets, device='cpu', models=['ours', 'sdpa'], reps=reps)
+    res['meta']['command'] = f'python bench/cpu_vs_transformers.py --reps {reps} --workloads {which}'
+    print('\n' + results_table(res) + '\n')
+    for r in res['rows']:
+        if r.get('family') == 'ours':
+            t = TARGETS[r['workload']]
+            print(f"{r['workload']:20s} {r['ratio']:.2f}x vs transformers sdpa (target >= {t}x: {'met' if r['ratio'] >= t else 'NOT met'})")
+    if out: json.dump(res, open(out, 'w'), indent=2, default=str)
+    return res
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser()
