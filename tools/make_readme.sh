@@ -2,7 +2,7 @@
 # README.md from nbs/index.ipynb without Quarto: nbdev's processed notebook rendered to markdown by nbconvert.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-nbdev-proc-nbs >/dev/null 2>&1
+nbdev-proc-nbs --file-glob index.ipynb >/dev/null
 tmp=$(mktemp -d)
 jupyter nbconvert --to markdown _proc/index.ipynb --output-dir "$tmp" >/dev/null 2>&1
 python - "$tmp/index.md" <<'PY'
