@@ -1,0 +1,77 @@
+"""The plain transformers route at equal wall time, against a finished `modernbert-pretrain --recipe demo` run.
+
+Same corpus (the run's training shards), same tokenizer, same model shape (the run's phase-1 architecture), but
+transformers' `ModernBertForMaskedLM` (sdpa, padded), `DataCollatorForLanguageModeling` (30% masking), 128-token
+chunks and AdamW, trained for as many wall-clock seconds as the demo's three phases took together. Both models
+are then scored on the same held-out batches (15% masking, the demo report's batches).
+Run: python bench/demo_vs_transformers.py runs/demo [--seconds S] [--lr 1e-3] [--batch 32]
+"""
+import argparse, json, time, math, datetime, os, platform
+from pathlib import Path
+import torch, transformers
+from transformers import DataCollatorForLanguageModeling
+from modernbert.core import set_seed, config_to_hf_dict
+from modernbert.model import ModernBertForMaskedLM
+from modernbert.tokenizer import load_tokenizer, never_mask_ids
+from modernbert.data import ShardReader, heldout_reader
+from modernbert.train import TrainConfig, eval_batches, mlm_scores
+from modernbert.phases import RECIPES
+
+def chunks(corpus, tok, L=128):
+    "Training documents as [CLS] + 126 tokens + [SEP] chunks, in a fixed shuffled order, forever."
+    epoch = 0
+    while True:
+        for doc in ShardReader(corpus, seed=epoch, shuffle=True, epochs=1):
+            d = list(doc)
+            for i in range(0, len(d), L - 2):
+                yield [tok.cls_token_id, *d[i:i + L - 2], tok.sep_token_id]
+        epoch += 1
+
+def main(run, seconds=None, lr=1e-3, batch=32, seed=17):
+    run = Path(run); summ = json.loads((run/'summary.json').read_text())
+    seconds = seconds or sum(p['seconds'] for p in summ['phases'] if p.get('seconds'))
+    tok = load_tokenizer(run/'hf'); corpus = run/'corpus'
+    ours = ModernBertForMaskedLM.from_hf(run/'1-pretrain'/'hf')          # phase-1 architecture (theta 10k everywhere)
+    set_seed(seed)
+    hf_cfg = transformers.ModernBertConfig(**config_to_hf_dict(ours.config.replace(attn_out_dropout=None)))
+    hf = transformers.ModernBertForMaskedLM(hf_cfg).train()
+    opt = torch.optim.AdamW(hf.parameters(), lr=lr, weight_decay=1e-5, betas=(0.9, 0.98), eps=1e-6)
+    coll = DataCollatorForLanguageModeling(tok, mlm=True, mlm_probability=0.3)
+    it, t0, steps, real = chunks(corpus, tok), time.perf_counter(), 0, 0
+    warm = 50
+    while time.perf_counter() - t0 < seconds:
+        feats = [{'input_ids': next(it)} for _ in range(batch)]
+        b = coll(feats)
+        real += int(b['attention_mask'].sum())
+        for g in opt.param_groups: g['lr'] = lr * min(1.0, (steps + 1) / warm)
+        loss = hf(**b).loss
+        loss.backward(); opt.step(); opt.zero_grad(set_to_none=True); steps += 1
+    elapsed = time.perf_counter() - t0
+    # score both on the demo report's held-out batches
+    p = RECIPES['demo'].phases[-1]
+    tc = TrainConfig(max_tokens=1, seq_len=p.seq_len, rows=p.rows, row_len=p.row_len, eval_batches=RECIPES['demo'].eval_batches, seed=RECIPES['demo'].seed)
+    final = ModernBertForMaskedLM.from_hf(run/'hf')
+    batches = eval_batches(list(heldout_reader(corpus)), tc, final.config, never_mask_ids(tok))[:RECIPES['demo'].eval_batches]
+    theirs = ModernBertForMaskedLM.from_hf(hf.eval())
+    # their model trained at 128 tokens with theta 10k everywhere: score it with the same thetas as trained
+    res = {}
+    for name, m in (('modernbert demo (3 phases)', final), ('transformers route', theirs)):
+        loss, correct, n = mlm_scores(m, batches, torch.device('cpu')).tolist()
+        res[name] = dict(eval_loss=loss / n, eval_accuracy=correct / n)
+    ph = {r['phase']: r for r in summ['phases']}
+    rows = [dict(route='modernbert demo (packed, sparse, StableAdamW, 3 phases)', seconds=round(seconds),
+                 real_tokens=sum(r.get('tokens') or 0 for r in summ['phases']), **res['modernbert demo (3 phases)']),
+            dict(route='transformers (padded 128-token chunks, collator, AdamW)', seconds=round(elapsed), real_tokens=real, steps=steps,
+                 **res['transformers route'])]
+    meta = dict(date=datetime.date.today().isoformat(), machine=f"{platform.machine()}, {os.cpu_count()} cores", torch=torch.__version__,
+                transformers=transformers.__version__, masked_eval_tokens=sum(int((b.labels != -100).sum()) for b in batches),
+                command=f"python bench/demo_vs_transformers.py {run}")
+    out = dict(meta=meta, rows=rows)
+    (run/'vs_transformers.json').write_text(json.dumps(out, indent=1))
+    for r in rows: print(r)
+    return out
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser()
+    ap.add_argument('run'); ap.add_argument('--seconds', type=float); ap.add_argument('--lr', type=float, default=1e-3); ap.add_argument('--batch', type=int, default=32)
+    a = ap.parse_args(); main(a.run, a.seconds, a.lr, a.batch)
