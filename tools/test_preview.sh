@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Build the local docs preview (_site/) and test it in headless Chromium; one line per page, then
+# `preview: N passed, M failed`. Exits non-zero on any failure. Installs what it needs when missing:
+# Debian's chromium (apt-get) and playwright + nbconvert (pip; playwright drives the system chromium,
+# no browser download). Usage: tools/test_preview.sh [--shots nbs/images] [--force]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 PYTHONWARNINGS=ignore
+PY=${PYTHON:-python3}
+start=$(date +%s)
+
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "== installing chromium (apt-get)"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+CHROMIUM=$(command -v chromium)
+if ! $PY -c "import playwright.sync_api, mistune, pygments, yaml, PIL, nbdev" >/dev/null 2>&1; then
+  echo "== installing playwright, nbconvert (pip)"
+  $PY -m pip install -q playwright nbconvert pillow pyyaml nbdev
+fi
+
+build_args=()
+shot_args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --force) build_args+=(--force) ;;
+    --shots) shot_args+=(--shots "$2"); shift ;;
+    *) echo "unknown argument $1"; exit 2 ;;
+  esac
+  shift
+done
+
+echo "== build (nbdev processing is cached in _site/.proc; only changed notebooks are reprocessed)"
+if ! $PY tools/preview.py build "${build_args[@]+"${build_args[@]}"}"; then
+  echo "FAIL: tools/preview.py build crashed"; echo "preview: 0 passed, 1 failed"; exit 1
+fi
+echo "== test in $($CHROMIUM --version 2>/dev/null | head -1)"
+exec $PY tools/test_preview.py --chromium "$CHROMIUM" --started "$start" "${shot_args[@]+"${shot_args[@]}"}"
