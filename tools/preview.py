@@ -239,7 +239,9 @@ class Page:
 
     def cell(self, c, out_dir):
         t, s = c['cell_type'], _src(c.get('source'))
-        if t == 'markdown': return markdown(self.attachments(c, s), self.ids)
+        if t == 'markdown':
+            if self.error: s = re.sub(r'^#+ .* -\s*$', '', s, flags=re.M)  # unprocessed: drop `## Export -` as nbdev does
+            return markdown(self.attachments(c, s), self.ids)
         if t == 'raw':  # raw html passes through, like Quarto; other raw cells are not shown
             fmt = (c.get('metadata') or {}).get('format') or (c.get('metadata') or {}).get('raw_mimetype') or ''
             return s if 'html' in fmt else ''
@@ -334,6 +336,7 @@ pre { overflow-x: auto; font-size: .86rem; line-height: 1.4; }
 .description.subtitle { font-size: 1.15rem; color: #495057; }
 code { font-size: .88em; color: #9753b8; } pre code, .highlight code { color: inherit; }
 .highlight { background: #f6f8fa; border-radius: 4px; padding: .1rem .8rem; margin: 0; }
+.highlight pre { margin: .5rem 0; }
 .cell { margin: 1rem 0; }
 .cell-output pre { margin: .3rem 0 0 .8rem; padding: .3rem .7rem; border-left: 2px solid lightsalmon; background: none; }
 .cell-output-stderr pre { background: #fff8e6; }
@@ -344,6 +347,7 @@ table { border-collapse: collapse; margin: .6rem 0; font-size: .9rem; }
 th, td { border-bottom: 1px solid var(--border); padding: .25rem .6rem; text-align: left; }
 img { max-width: 100%; }
 .output_error, .preview-error { background: #fde8e8; border-left: 4px solid #dc3545; padding: .4rem .8rem; }
+.preview-error pre { white-space: pre-wrap; }
 nav.page-navigation { display: flex; justify-content: space-between; gap: 1rem; margin-top: 3rem; padding-top: 1rem; border-top: 1px solid var(--border); }
 nav.page-navigation a { display: block; max-width: 48%; }
 nav.page-navigation .next { text-align: right; margin-left: auto; }
