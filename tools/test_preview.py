@@ -179,6 +179,10 @@ def main(argv=None):
         preview.build(workers=a.workers)
     if not (SITE/'manifest.json').exists():
         print('no _site/manifest.json: run python tools/preview.py build'); print('preview: 0 passed, 1 failed'); return 1
-    return 0 if run(chromium=a.chromium, shots=a.shots, started=a.started) else 1
+    try: ok = run(chromium=a.chromium, shots=a.shots, started=a.started)
+    except Exception as e:  # the browser did not start, the server could not bind, ...
+        print(f'FAIL the browser test itself: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""}')
+        print('preview: 0 passed, 1 failed'); return 1
+    return 0 if ok else 1
 
 if __name__ == '__main__': sys.exit(main())

@@ -9,15 +9,17 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANS
 PY=${PYTHON:-python3}
 start=$(date +%s)
 
+fail() { echo "FAIL: $1"; echo "preview: 0 passed, 1 failed"; exit 1; }
 if ! command -v chromium >/dev/null 2>&1; then
-  echo "== installing chromium (apt-get)"
+  echo "== installing chromium (apt-get, once)"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  { $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+    || fail "could not install Debian's chromium (apt-get install chromium)"
 fi
 CHROMIUM=$(command -v chromium)
 if ! $PY -c "import playwright.sync_api, mistune, pygments, yaml, PIL, nbdev" >/dev/null 2>&1; then
-  echo "== installing playwright, nbconvert (pip)"
-  $PY -m pip install -q playwright nbconvert pillow pyyaml nbdev
+  echo "== installing playwright and nbconvert (pip, once; playwright drives the system chromium)"
+  $PY -m pip install -q playwright nbconvert pillow || fail "could not pip install playwright nbconvert pillow"
 fi
 
 build_args=()
@@ -32,8 +34,6 @@ while [ $# -gt 0 ]; do
 done
 
 echo "== build (nbdev processing is cached in _site/.proc; only changed notebooks are reprocessed)"
-if ! $PY tools/preview.py build "${build_args[@]+"${build_args[@]}"}"; then
-  echo "FAIL: tools/preview.py build crashed"; echo "preview: 0 passed, 1 failed"; exit 1
-fi
+$PY tools/preview.py build "${build_args[@]+"${build_args[@]}"}" || fail "tools/preview.py build crashed"
 echo "== test in $($CHROMIUM --version 2>/dev/null | head -1)"
 exec $PY tools/test_preview.py --chromium "$CHROMIUM" --started "$start" "${shot_args[@]+"${shot_args[@]}"}"
