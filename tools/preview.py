@@ -402,14 +402,17 @@ def build(force=False, workers=2):
 
     by_nb = {k: p.html for k, p in pages.items()}
     nav = sidebar()
-    order = [n for _, names in nav for n in names if n in pages]
+    missing = [n for _, names in nav for n in names if n not in pages]  # listed, but no such notebook: left out of the nav
+    nav = [(sec, [n for n in names if n in pages]) for sec, names in nav]
+    nav = [(sec, names) for sec, names in nav if names]
+    order = [n for _, names in nav for n in names]
     order += [n for n in pages if n not in order]  # pages missing from sidebar.yml still get built (the test flags them)
     host, site = site_url(), 'modernbert'
     try:
         import yaml; site = yaml.safe_load((NBS/'nbdev.yml').read_text())['website']['title']
     except Exception: pass
 
-    manifest = {'pages': [], 'sidebar': [[s, [by_nb.get(n, nbpath2html(n)) for n in names]] for s, names in nav],
+    manifest = {'pages': [], 'sidebar': [[s, [by_nb[n] for n in names]] for s, names in nav], 'sidebar_missing': missing,
                 'process_seconds': round(t1 - t0, 1)}
     for i, name in enumerate(order):
         p = pages[name]

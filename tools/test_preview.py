@@ -158,6 +158,7 @@ def run(site=SITE, chromium='/usr/bin/chromium', shots=None, timeout_ms=60000, s
             n_pass += 1
             print(f'ok   {name:<18} {info["title"]!r} ({n_img} images, {n_links} links)')
     sb = sidebar_problem()
+    if manifest.get('sidebar_missing'): sb = (sb or 'nbs/sidebar.yml') + f'; it lists notebooks that do not exist: {", ".join(manifest["sidebar_missing"])}'
     if sb: n_fail += 1; print(f'FAIL sidebar.yml          {sb}')
     else: n_pass += 1; print('ok   sidebar.yml          lists every notebook')
     total = f', {time.time()-started:.0f} s in all' if started else ''
