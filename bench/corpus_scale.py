@@ -6,11 +6,11 @@ on 4 MB of the training split (not timed). Prints a markdown table, or one JSON 
 
 usage: python bench/corpus_scale.py [--mb 300] [--out DIR] [--json]
 """
-import argparse, json, os, platform, resource, shutil, sys, sysconfig, tempfile, time
+import argparse, json, os, platform, shutil, sys, sysconfig, tempfile, time
 
-def rss_mb()->float:
-    "Current resident set size of this process, in MB."
-    with open('/proc/self/status') as f: return next(int(l.split()[1]) for l in f if l.startswith('VmRSS')) / 1024
+def rss_mb(key:str='VmRSS')->float:
+    "Resident set size of this process in MB: now (VmRSS) or the peak (VmHWM)."
+    with open('/proc/self/status') as f: return next(int(l.split()[1]) for l in f if l.startswith(key)) / 1024
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -37,7 +37,7 @@ def main():
     out = a.out or tempfile.mkdtemp()
     rss0, t0 = rss_mb(), time.time()
     s = build_corpus(out, tok, srcs, weights='natural', overwrite=True, verbose=not a.json)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = rss_mb('VmHWM')   # not ru_maxrss: after fork+exec it also counts the parent's peak (a notebook's, say)
     meta = json.load(open(os.path.join(out, 'meta.json')))
     res = {'date': time.strftime('%Y-%m-%d'), 'load_avg': round(os.getloadavg()[0], 1), 'input_mb': s['input_mb'], 'tokens': s['tokens'], 'heldout_tokens': s['heldout_tokens'], 'shards': s['shards'],
            'seconds': s['seconds'], 'stage_seconds': meta['build']['stage_seconds'], 'mb_per_s': s['mb_per_s'],
