@@ -21,7 +21,7 @@ def main(argv=None):
     ap.add_argument('--dry-run', action='store_true', help='CPU and tiny shapes: tests this script in about a minute')
     ap.add_argument('--out', default=os.environ.get('OUT') or 'bench_results/gpu', help='folder for the results ($OUT when set)')
     ap.add_argument('--budget-s', type=float, default=420, help='no new stage starts after this many seconds')
-    ap.add_argument('--scale', type=float, default=None, help='documents per set relative to the CPU counts 8/32/1/2 (GPU default 64)')
+    ap.add_argument('--scale', type=float, default=32, help='documents per set relative to the CPU counts 8/32/1/2 (32: 256, 1024, 32, 64)')
     ap.add_argument('--reps', type=int, default=3, help='timed passes per model and set (median)')
     ap.add_argument('--train-rows', type=int, default=48, help='rows of 1024 tokens per training step (halved on out-of-memory)')
     ap.add_argument('--train-steps', type=int, default=15, help='timed training steps per variant')
@@ -63,7 +63,7 @@ def main(argv=None):
             summary['backends'], summary['backend'] = report, best
         except Exception: traceback.print_exc(); summary['backends'] = 'error'
         try:
-            m = ModernBertForMaskedLM(check_cfg(attn_implementation=best if best != 'auto' else 'auto')).to(dev)
+            m = ModernBertForMaskedLM(check_cfg(attn_implementation=best)).to(dev)
             ok = compile_model(m, backward=True, amp_dtype=torch.bfloat16, **(dict(backend='eager') if dry else {}))
             print(f"  torch.compile (embeddings, MLPs, head; forward + backward): {'works' if ok else 'FAILED, eager fallback'}")
             summary['compile_ok'] = ok
