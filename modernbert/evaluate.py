@@ -125,6 +125,7 @@ def function_pairs(root:Path, files:list[str], min_words:int=3, min_lines:int=3)
     "CodeSearchNet-style (query, code, 'path:function') pairs: docstring's first paragraph -> function without its docstring."
     return list(_function_pairs(str(root), tuple(files), min_words, min_lines))
 
+# %% ../nbs/14_eval.ipynb #186bc882
 @functools.lru_cache(maxsize=8)
 def _function_pairs(root:str, files:tuple, min_words:int, min_lines:int)->tuple:
     out = []
@@ -167,6 +168,7 @@ def module_pairs(root:Path, files:list[str], min_chars:int=8000, min_words:int=3
     "Long-document retrieval: ((query, doc index) pairs, docs, paths); queries are module and class docstrings."
     return tuple(map(list, _module_pairs(str(root), tuple(files), min_chars, min_words, exclude)))
 
+# %% ../nbs/14_eval.ipynb #7135ba01
 @functools.lru_cache(maxsize=8)
 def _module_pairs(root, files, min_chars, min_words, exclude):
     pairs, docs, paths = [], [], []
@@ -217,6 +219,7 @@ class ClassificationTask:
         for s, x in (('training', self.train), ('test', self.test)):
             if x is None or len(x) == 0: raise ValueError(f"task {self.name!r}: the {s} split is empty")
 
+# %% ../nbs/14_eval.ipynb #2d464262
 def _sample(xs:list, n:int|None, seed:int=0)->list:
     "At most `n` items of `xs` (a seeded sample, in their order)."
     return xs if not n or len(xs) <= n else [xs[i] for i in sorted(np.random.default_rng(seed).choice(len(xs), n, replace=False))]
@@ -244,6 +247,7 @@ def bbc_topic_task(cache=None)->ClassificationTask:
     d = bbc_news(cache=cache)
     return ClassificationTask('bbc-topic', d['train'], d['test'], 'BBC News 2004-05, 5 topics')
 
+# %% ../nbs/14_eval.ipynb #6bdce322
 def bbc_title_task(cache=None)->RetrievalTask:
     "Headline -> article body on the BBC test split; training pairs from the BBC training split."
     d = bbc_news(cache=cache)
@@ -300,6 +304,7 @@ class DenseRetriever:
     def encode(self, texts, n): return embed(self.model, encode_texts(self.tok, texts, n), self.max_tokens, show_progress=self.show_progress)
     def scores(self, queries, corpus)->Tensor: return self.encode(queries, self.query_length) @ self.encode(corpus, self.max_length).T
 
+# %% ../nbs/14_eval.ipynb #e3c8385f
 class ColBERTRetriever(DenseRetriever):
     "A ModernBERT ColBERT model: MaxSim over per-token vectors."
     def vectors(self, seqs)->tuple[Tensor, Tensor]:
@@ -325,6 +330,7 @@ class STRetriever:
         enc = lambda x: self.st.encode(x, batch_size=self.batch_size, normalize_embeddings=True, convert_to_tensor=True, show_progress_bar=self.show).cpu()
         return enc(queries) @ enc(corpus).T
 
+# %% ../nbs/14_eval.ipynb #68ebf37c
 def evaluate_retrieval(task:RetrievalTask, retriever)->dict:
     "Metrics of `retriever` on `task`, with its size and the seconds it took."
     t0 = time.time()
@@ -355,6 +361,7 @@ def is_modernbert(folder)->bool:
     p = Path(folder)/'config.json'
     return p.exists() and json.loads(p.read_text()).get('model_type') == 'modernbert'
 
+# %% ../nbs/14_eval.ipynb #44aa35c3
 def load_model_folder(folder)->tuple[Path, object]:
     "Check an exported model folder and load its tokenizer; clear errors for what is missing."
     p = Path(folder)
@@ -365,7 +372,7 @@ def load_model_folder(folder)->tuple[Path, object]:
                                 "or copy the tokenizer folder of the corpus (corpus/tokenizer) into it")
     return p, load_tokenizer(p)
 
-# %% ../nbs/14_eval.ipynb #44aa35c3
+# %% ../nbs/14_eval.ipynb #42e85e4e
 @dataclass
 class SuiteConfig:
     "How the suite fine-tunes and evaluates."
@@ -391,10 +398,12 @@ def train_pairs(tasks:list, sc:SuiteConfig)->list:
         pairs = _sample(pairs, sc.max_train_pairs)
     return pairs
 
+# %% ../nbs/14_eval.ipynb #43839468
 def evaluate_folder(folder, # an exported ModernBERT folder, or any transformers / sentence-transformers encoder folder
                     tasks:list, sc:SuiteConfig|None=None, name:str|None=None, quiet:bool=False)->list[dict]:
     "Fine-tune (where needed) and evaluate one model folder on `tasks`; one result row per task (and model variant)."
-    sc = sc or SuiteConfig(); folder, tok = load_model_folder(folder); name = name or folder.name
+    sc = sc or SuiteConfig(); folder, tok = load_model_folder(folder)
+    name = name or (folder.parent.name if folder.name == 'hf' else folder.name)   # runs/demo/hf -> 'demo'
     ours, rows = is_modernbert(folder), []
     rtasks = [_sized(t, sc) for t in tasks if t.kind == 'retrieval']
     if rtasks:
@@ -467,6 +476,7 @@ def run_info()->dict:
             f"{', ' + torch.cuda.get_device_name() if torch.cuda.is_available() else ''})", 'python': platform.python_version(),
             'torch': torch.__version__, 'transformers': transformers.__version__, 'threads': torch.get_num_threads()}
 
+# %% ../nbs/14_eval.ipynb #7c3425f5
 def run_suite(model=None, # an exported model folder (None: baselines only)
               tasks='code-search,long-context,bbc-topic', # names (see `TASKS`) or built tasks
               baselines=('bm25',), corpus=None, sc:SuiteConfig|None=None, out=None, # write the json here
@@ -483,7 +493,7 @@ def run_suite(model=None, # an exported model folder (None: baselines only)
     _log('\n' + results_table(rows) + f"\n\n{res['info']['date']}, {res['info']['machine']}, {res['info']['seconds']}s" + (f" -> {out}" if out else ''), quiet)
     return res
 
-# %% ../nbs/14_eval.ipynb #7c3425f5
+# %% ../nbs/14_eval.ipynb #c22bca7e
 @call_parse
 def eval_cli(model:str=None, # exported model folder: ours, a transformers ModernBERT checkpoint, or any sentence-transformers folder
              tasks:str='code-search,long-context,bbc-topic', # comma-separated: code-search, long-context, bbc-topic, bbc-title, beir-<name>

@@ -55,6 +55,7 @@ class Packed:
     @property
     def n_docs(self)->int: return len(self.cu_seqlens) - 1
 
+# %% ../nbs/13_finetune.ipynb #545ecd86
 def pack(seqs:list, # token-id lists, one per document
          labels=None, # one label per document (int class, float target, or a row of floats)
          token_labels:list|None=None, # one list per document, as long as the document
@@ -130,6 +131,7 @@ class _ClassifierModel(nn.Module):
     @property
     def label2id(self)->dict: return {v: k for k, v in self.id2label.items()}
 
+# %% ../nbs/13_finetune.ipynb #58cf6582
 class ModernBertForSequenceClassification(_ClassifierModel):
     "ModernBERT -> `cls` or `mean` pooling -> `head` -> dropout -> `classifier`: one prediction per document."
     def forward(self, input_ids:Tensor, # (B, L) padded, or (N,) packed with cu_seqlens
@@ -184,6 +186,7 @@ def _load_fitting(model:nn.Module, sd:dict)->dict:
     model.load_state_dict(fits, strict=False)
     return {'fresh': sorted(set(own) - set(fits)), 'ignored': sorted(set(sd) - set(fits))}
 
+# %% ../nbs/13_finetune.ipynb #f2176c7d
 @classmethod
 def _clf_from_hf(cls, src, # a folder, hub id, or model object: MLM, classification, or bare encoder checkpoint
                  num_labels:int|None=None, # default: the checkpoint's when it is this task, else len(id2label) or 2
@@ -263,6 +266,7 @@ def progress(it, on:bool, total:int|None=None, comment:str=''):
     pb = fp.progress_bar(it, total=total, leave=False); pb.comment = comment
     return pb
 
+# %% ../nbs/13_finetune.ipynb #c49044f5
 @torch.no_grad()
 def embed(model:nn.Module, # called on a packed batch, returns (B, e)
           seqs:list, # token-id lists
@@ -307,6 +311,7 @@ def _save_st(self, path, # output folder
                                                            'default_prompt_name': None, 'similarity_fn_name': 'cosine'})
     return path
 
+# %% ../nbs/13_finetune.ipynb #3f0e7dbb
 @classmethod
 def _emb_from_hf(cls, src, # a ModernBERT folder (MLM, classifier, bare, or a folder written by save_st) or hub id
                  pooling:str|None=None, # default: the folder's 1_Pooling config, else 'mean'
@@ -344,6 +349,7 @@ def split_padded(x:Tensor, cu_seqlens:Tensor)->tuple[Tensor, Tensor]:
     mask = nn.utils.rnn.pad_sequence([torch.ones(len(p), device=x.device) for p in parts], batch_first=True)
     return padded, mask
 
+# %% ../nbs/13_finetune.ipynb #2f429f72
 class ModernBertColBERT(nn.Module):
     "Multi-vector retrieval: encoder states projected to `dim` (128) and L2-normalized per token; MaxSim scoring."
     prefix = ''
@@ -390,6 +396,7 @@ def _save_colbert(self, path, tokenizer, document_length:int|None=None)->Path:
                 'prompts': {'query': '', 'document': ''}, 'default_prompt_name': None, 'similarity_fn_name': 'maxsim'})
     return path
 
+# %% ../nbs/13_finetune.ipynb #9f4d65e9
 @classmethod
 def _colbert_from_hf(cls, src, dim:int=128, query_length:int|None=None, attn_implementation:str='auto'):
     "A ColBERT model from a ModernBERT checkpoint, or from a folder written by `save_st` (projection included)."
@@ -435,6 +442,7 @@ def warmup_linear(t:float, total:float, warmup:float)->float:
     if t < warmup: return (t + 1) / warmup
     return max(0.0, (total - t) / max(1.0, total - warmup))
 
+# %% ../nbs/13_finetune.ipynb #4a6b7f1c
 def finetune(model:nn.Module, # any model of this chapter
              batches, # epoch -> list of batches (each with `.to(device)`)
              loss_fn, # (model, batch) -> scalar loss
@@ -488,7 +496,6 @@ def doc_batches(seqs:list, labels:list, batch_size:int, seed:int=0):
         return [pack([seqs[i] for i in idx[j:j+batch_size]], [labels[i] for i in idx[j:j+batch_size]]) for j in range(0, len(idx), batch_size)]
     return make
 
-
 def predict(model:nn.Module, tok, texts:list, max_length:int=512, max_tokens:int=16384, show_progress:bool|None=None)->Tensor:
     "Logits (n, C) of a sequence classifier for `texts`, in their order, on the CPU."
     return embed(model, encode_texts(tok, texts, max_length), max_tokens, show_progress=show_progress, output='logits')
@@ -524,6 +531,7 @@ def evaluate_classifier(model:nn.Module, tok, split:LabelledTexts, max_length:in
     _check_split(split, 'evaluation')
     return classification_metrics(predict(model, tok, split.texts, max_length), split.labels, model.problem_type)
 
+# %% ../nbs/13_finetune.ipynb #cb5c5079
 def fit_classifier(model:_ClassifierModel, tok, train:LabelledTexts, cfg:FinetuneConfig,
                    valid:LabelledTexts|None=None, # evaluated after each epoch
                    keep_best:str|None=None, # e.g. 'accuracy': restore the best epoch (needs `valid`)
@@ -563,6 +571,7 @@ def _decode(b:bytes)->str:
     try: return b.decode('utf-8')
     except UnicodeDecodeError: return b.decode('cp1252', errors='replace')
 
+# %% ../nbs/13_finetune.ipynb #ac39f7f3
 def stratified_split(labels:list, test_frac:float, seed:int=0)->tuple[list[int], list[int]]:
     "(train, test) indices with `test_frac` of every class in test, in a seeded order."
     rng, tr, te = random.Random(seed), [], []
@@ -615,6 +624,7 @@ def pack_cat(a:Packed, b:Packed)->Packed:
     "Two packed batches as one (documents of `a`, then of `b`)."
     return Packed(torch.cat([a.input_ids, b.input_ids]), torch.cat([a.cu_seqlens, b.cu_seqlens[1:] + a.cu_seqlens[-1]]), max(a.max_seqlen, b.max_seqlen))
 
+# %% ../nbs/13_finetune.ipynb #56a4b50d
 def fit_retriever(model:nn.Module, # a ModernBertEmbedder or ModernBertColBERT
                   tok, queries:list[str], docs:list[str], # docs[i] is the positive of queries[i]
                   cfg:FinetuneConfig,
@@ -651,6 +661,7 @@ def load_glue(task:str, split:str)->LabelledTexts:
     names = ds.features['label'].names if hasattr(ds.features['label'], 'names') else None
     return LabelledTexts(texts, list(ds['label']), names)
 
+# %% ../nbs/13_finetune.ipynb #bc6dd578
 def glue_run(src, # the pretrained folder (or a fine-tuned MNLI folder for RTE/MRPC/STS-B)
              tok, task:str, lr:float, weight_decay:float, epochs:int,
              data:dict|None=None, # {'train': ..., 'valid': ...} to reuse loaded splits
@@ -666,6 +677,7 @@ def glue_run(src, # the pretrained folder (or a fine-tuned MNLI folder for RTE/M
     if out: model.save_hf(out, tokenizer=tok)
     return {'task': task, 'lr': lr, 'weight_decay': weight_decay, 'epochs': epochs, 'best_epoch': best['epoch'], **{k: v for k, v in best.items() if k not in ('epoch', 'seconds')}}
 
+# %% ../nbs/13_finetune.ipynb #20c19d33
 def glue_sweep(src, tok, task:str, grid:dict|None=None, mnli_from:str|None=None, out_dir:str|None=None, seed:int=0)->list[dict]:
     "The paper's sweep for one GLUE task (lr x weight decay x epochs); rows sorted best first, best model saved to `out_dir`."
     if task in GLUE_FROM_MNLI and mnli_from is None:
