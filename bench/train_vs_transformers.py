@@ -4,12 +4,17 @@ Ours: `modernbert.train.Trainer` (greedy best-fit packing, unpadded model, spars
 Theirs: transformers' `ModernBertForMaskedLM` (sdpa) fed by `DataCollatorForLanguageModeling` (dynamic padding to the
 longest sequence of each batch), `torch.optim.AdamW`; once with the default dense head, once with
 `sparse_prediction=True`. Same documents (standard-library .py files, tokenized with a byte-level BPE of 8,192 tokens
-trained here on the same files), sequences of at most 512 tokens in the same order, same model shape (hidden 256,
-6 layers, 4 heads, GeGLU 384, window 128, a global layer every 3), same 30% masking, fp32, same weights at the start.
+trained here on the same files), sequences of at most `--seq-len` tokens in the same order, same model shape (hidden 256,
+6 layers, 4 heads, GeGLU 384, window 128, a global layer every 3), same 30% masking, fp32.
 Both take about the same real tokens per step. Runs are interleaved (ours, theirs, theirs-sparse, ours, ...); each
-run times `--steps` steps after `--warmup` steps, and the table reports the median over `--reps` runs of real
-(non-padding) tokens per second.
-Run: python bench/train_vs_transformers.py [--reps 3] [--steps 8] [--warmup 2] [--json out.json]
+run times `--steps` steps (data preparation included: packing and masking for ours, collation for theirs) after
+`--warmup` steps, and the table reports the median over `--reps` runs of real (non-padding) tokens per wall-clock
+second and per CPU-second of the process. On a machine shared with other jobs the CPU-time figure is the stable one:
+with one thread, the process's CPU time is the compute it did, while wall time also counts the time other jobs held
+the core.
+One torch thread by default: on a 2-core machine shared with other jobs, a second thread mostly waits at OpenMP
+barriers (measured: both loops ran 2-3x *slower* with 2 threads than with 1 at load ~12).
+Run: python bench/train_vs_transformers.py [--reps 3] [--steps 8] [--warmup 2] [--threads 1] [--seq-len 512] [--batch 16] [--json out.json]
 """
 import argparse, datetime, json, os, platform, random, statistics, sysconfig, tempfile, time
 from pathlib import Path
@@ -23,11 +28,14 @@ from modernbert.train import Trainer, TrainConfig
 SPECIALS = ['[UNK]', '[CLS]', '[SEP]', '[PAD]', '[MASK]']
 
 def stdlib_texts(n_files=800, seed=0):
-    "Up to `n_files` standard-library .py files (<= 60 kB), shuffled."
+    "Up to `n_files` standard-library .py files (<= 60 kB) and the `pydoc_data` help topics (prose), shuffled."
+    import pydoc_data.topics
     root = Path(sysconfig.get_paths()['stdlib'])
     files = [p for p in sorted(root.rglob('*.py')) if 'site-packages' not in p.parts and 0 < p.stat().st_size <= 60_000]
     random.Random(seed).shuffle(files)
-    return [p.read_text(errors='replace') for p in files[:n_files]]
+    texts = [p.read_text(errors='replace') for p in files[:n_files]] + list(pydoc_data.topics.topics.values())
+    random.Random(seed).shuffle(texts)
+    return texts
 
 def bpe(texts, vocab=8192):
     "A byte-level BPE with ModernBERT's specials (ids 0..4), wrapped for transformers."
@@ -36,65 +44,80 @@ def bpe(texts, vocab=8192):
                                                        initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
     return PreTrainedTokenizerFast(tokenizer_object=tok, unk_token='[UNK]', cls_token='[CLS]', sep_token='[SEP]', pad_token='[PAD]', mask_token='[MASK]')
 
-def model_config(tok):
+def model_config(tok, seq_len=512):
     return ModernBertConfig(vocab_size=-(-len(tok) // 64) * 64, hidden_size=256, intermediate_size=384, num_hidden_layers=6,
-                            num_attention_heads=4, max_position_embeddings=1024, local_attention=128, global_attn_every_n_layers=3,
+                            num_attention_heads=4, max_position_embeddings=max(1024, seq_len), local_attention=128, global_attn_every_n_layers=3,
                             pad_token_id=tok.pad_token_id, cls_token_id=tok.cls_token_id, sep_token_id=tok.sep_token_id,
                             mask_token_id=tok.mask_token_id)
 
-def run_ours(cfg, seqs, rows, row_len, n_steps, warmup, out):
-    "Real tokens/s of our Trainer over steps warmup+1..warmup+n_steps (packing, masking, step; no eval)."
-    tc = TrainConfig(max_steps=warmup + n_steps, rows=rows, row_len=row_len, seq_len=512, lr=8e-4, precision='fp32',
+def _clock(): return time.perf_counter(), time.process_time()
+
+def run_ours(cfg, seqs, rows, row_len, seq_len, n_steps, warmup, out):
+    "(real tokens, wall s, CPU s) of our Trainer's steps warmup+1..warmup+n_steps: drawing (packing, masking) + step."
+    tc = TrainConfig(max_steps=warmup + n_steps, rows=rows, row_len=row_len, seq_len=seq_len, lr=8e-4, precision='fp32',
                      log_every=1, progress=False, out_dir=str(out), seed=0)
     tr = Trainer(cfg, tc, [s.tolist() for s in seqs], never_mask_ids=range(5))
+    draw, step, acc, t = tr._draw, tr._train_step, [0, 0.0, 0.0], {}
+    def timed_draw():
+        t['start'] = _clock(); return draw()
+    def timed_step(bs, m, n):
+        r = step(bs, m, n); w, c = _clock()
+        if tr.step >= warmup: acc[0] += n; acc[1] += w - t['start'][0]; acc[2] += c - t['start'][1]
+        return r
+    tr._draw, tr._train_step = timed_draw, timed_step
     import contextlib, io
     with contextlib.redirect_stdout(io.StringIO()): tr.fit()
-    h = tr.history
-    return (h[-1]['tokens'] - h[warmup - 1]['tokens']) / (h[-1]['time'] - h[warmup - 1]['time'])
+    return tuple(acc)
 
 def run_hf(cfg, tok, seqs, batch, n_steps, warmup, sparse, seed=0):
-    "Real tokens/s of transformers' model + DataCollatorForLanguageModeling + AdamW over the timed steps."
+    "(real tokens, wall s, CPU s) of transformers' model + DataCollatorForLanguageModeling + AdamW over the timed steps."
     torch.manual_seed(seed)
-    hf = transformers.ModernBertForMaskedLM(transformers.ModernBertConfig(**config_to_hf_dict(cfg), sparse_prediction=sparse, attn_implementation='sdpa'))
+    hf = transformers.ModernBertForMaskedLM(transformers.ModernBertConfig(**{**config_to_hf_dict(cfg), 'sparse_prediction': sparse}, attn_implementation='sdpa'))
     hf.train()
     opt = torch.optim.AdamW(hf.parameters(), lr=8e-4, betas=(0.9, 0.98), eps=1e-6, weight_decay=1e-5)
     coll = DataCollatorForLanguageModeling(tok, mlm=True, mlm_probability=0.3)
-    real, t_total = 0, 0.0
+    acc = [0, 0.0, 0.0]
     for step in range(warmup + n_steps):
         chunk = seqs[step * batch:(step + 1) * batch]
-        t = time.perf_counter()
+        w0, c0 = _clock()
         b = coll([{'input_ids': [tok.cls_token_id, *s.tolist(), tok.sep_token_id]} for s in chunk])
         loss = hf(**b).loss
         loss.backward(); opt.step(); opt.zero_grad(set_to_none=True)
-        dt = time.perf_counter() - t
-        if step >= warmup: real += int(b['attention_mask'].sum()); t_total += dt
-    return real / t_total
+        w1, c1 = _clock()
+        if step >= warmup: acc[0] += int(b['attention_mask'].sum()); acc[1] += w1 - w0; acc[2] += c1 - c0
+    return tuple(acc)
 
-def main(reps=3, steps=8, warmup=2, batch=16, out=None):
+def main(reps=3, steps=8, warmup=2, batch=16, threads=1, seq_len=512, out=None):
+    torch.set_num_threads(threads)
     texts = stdlib_texts()
-    tok = bpe(texts[:300])
-    cfg = model_config(tok)
-    seqs = [c for t in texts for c in doc_chunks(tok(t, add_special_tokens=False)['input_ids'], 512)]
+    tok = bpe(texts[:400])
+    cfg = model_config(tok, seq_len)
+    seqs = [c for t in texts for c in doc_chunks(tok(t, add_special_tokens=False)['input_ids'], seq_len)]
     random.Random(0).shuffle(seqs)
     mean_len = sum(len(s) + 2 for s in seqs) / len(seqs)
-    rows, row_len = 4, max(512, round(batch * mean_len / 4))           # the same real tokens per step as `batch` sequences
+    rows, row_len = 4, max(seq_len, round(batch * mean_len / 4))       # the same real tokens per step as `batch` sequences
     need = (warmup + steps) * batch
     assert len(seqs) >= need, (len(seqs), need)
-    res = {'ours': [], 'transformers': [], 'transformers sparse': []}
+    runs = {'ours': [], 'transformers': [], 'transformers sparse': []}
     tmp = Path(tempfile.mkdtemp())
     for r in range(reps):
-        res['ours'].append(run_ours(cfg, seqs, rows, row_len, steps, warmup, tmp/f'ours{r}'))
-        res['transformers'].append(run_hf(cfg, tok, seqs, batch, steps, warmup, sparse=False))
-        res['transformers sparse'].append(run_hf(cfg, tok, seqs, batch, steps, warmup, sparse=True))
-        print(f"rep {r}: " + ', '.join(f"{k} {v[-1]:,.0f}" for k, v in res.items()), f"(load {os.getloadavg()[0]:.1f})", flush=True)
-    med = {k: statistics.median(v) for k, v in res.items()}
-    rows_out = [dict(loop=k, median_tok_s=med[k], runs=[round(x) for x in v], ratio_ours_over=med['ours'] / med[k]) for k, v in res.items()]
+        runs['ours'].append(run_ours(cfg, seqs, rows, row_len, seq_len, steps, warmup, tmp/f'ours{r}'))
+        runs['transformers'].append(run_hf(cfg, tok, seqs, batch, steps, warmup, sparse=False))
+        runs['transformers sparse'].append(run_hf(cfg, tok, seqs, batch, steps, warmup, sparse=True))
+        print(f"rep {r}: " + ', '.join(f"{k} {v[-1][0] / v[-1][1]:,.0f} tok/s ({v[-1][0] / v[-1][2]:,.0f} per CPU-s)" for k, v in runs.items()),
+              f"(load {os.getloadavg()[0]:.1f})", flush=True)
+    wall = {k: statistics.median(n / w for n, w, c in v) for k, v in runs.items()}
+    cpu = {k: statistics.median(n / c for n, w, c in v) for k, v in runs.items()}
+    rows_out = [dict(loop=k, tok_per_s=wall[k], tok_per_cpu_s=cpu[k], runs_tok_per_s=[round(n / w) for n, w, c in runs[k]],
+                     runs_tok_per_cpu_s=[round(n / c) for n, w, c in runs[k]], ours_over_this_wall=wall['ours'] / wall[k],
+                     ours_over_this_cpu=cpu['ours'] / cpu[k]) for k in runs]
     meta = dict(date=datetime.date.today().isoformat(), machine=f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
                 torch=torch.__version__, transformers=transformers.__version__, threads=torch.get_num_threads(), reps=reps, steps=steps,
-                warmup=warmup, hf_batch=batch, ours_rows=rows, ours_row_len=row_len, mean_seq_len=round(mean_len, 1), vocab=cfg.vocab_size,
-                command=f'python bench/train_vs_transformers.py --reps {reps} --steps {steps} --warmup {warmup}')
-    print(f"\n| loop | real tokens/s (median) | runs | ours / this |\n|---|---|---|---|")
-    for r in rows_out: print(f"| {r['loop']} | {r['median_tok_s']:,.0f} | {', '.join(f'{x:,}' for x in r['runs'])} | {r['ratio_ours_over']:.2f}x |")
+                warmup=warmup, seq_len=seq_len, hf_batch=batch, load_avg=round(os.getloadavg()[1], 1), docs=len(texts), sequences=len(seqs),
+                ours_rows=rows, ours_row_len=row_len, mean_seq_len=round(mean_len, 1), vocab=cfg.vocab_size,
+                command=f'python bench/train_vs_transformers.py --reps {reps} --steps {steps} --warmup {warmup} --threads {threads} --seq-len {seq_len} --batch {batch}')
+    print("\n| loop | real tokens/s (median) | real tokens per CPU-second (median) | ours / this (wall) | ours / this (CPU) |\n|---|---|---|---|---|")
+    for r in rows_out: print(f"| {r['loop']} | {r['tok_per_s']:,.0f} | {r['tok_per_cpu_s']:,.0f} | {r['ours_over_this_wall']:.2f}x | {r['ours_over_this_cpu']:.2f}x |")
     print(json.dumps(meta))
     if out: json.dump(dict(meta=meta, rows=rows_out), open(out, 'w'), indent=2)
     return meta, rows_out
@@ -103,5 +126,7 @@ if __name__ == '__main__':
     ap = argparse.ArgumentParser()
     ap.add_argument('--reps', type=int, default=3); ap.add_argument('--steps', type=int, default=8)
     ap.add_argument('--warmup', type=int, default=2); ap.add_argument('--batch', type=int, default=16); ap.add_argument('--json')
+    ap.add_argument('--threads', type=int, default=1, help='torch threads; 1 on a shared machine, where a second thread mostly waits')
+    ap.add_argument('--seq-len', type=int, default=512, help='context length (512; ModernBERT pretrains at 1024, then 8192)')
     a = ap.parse_args()
-    main(a.reps, a.steps, a.warmup, a.batch, a.json)
+    main(a.reps, a.steps, a.warmup, a.batch, a.threads, a.seq_len, a.json)
