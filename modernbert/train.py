@@ -499,6 +499,7 @@ class Trainer:
 
 def _materialize(src, cfg:TrainConfig)->list:
     "The eval documents as a list (every process holds all of them), enough for `cfg.eval_batches` batches."
+    if isinstance(src, ListSource): src = src.docs                       # a fresh pass, whatever the object's position
     it = iter(ListSource(src) if isinstance(src, (list, tuple)) else open_shards(src, epochs=1, shuffle=False) if isinstance(src, (str, os.PathLike)) else src)
     docs, n, want = [], 0, cfg.eval_batches * cfg.rows * cfg.row_len
     for d in it:
