@@ -1,12 +1,18 @@
-"""The plain transformers route at equal wall time, against a finished `modernbert-pretrain --recipe demo` run.
+"""The plain transformers route at equal wall time, against `modernbert-pretrain --recipe demo`.
 
 Same corpus (the run's training shards), same tokenizer, same model shape (the run's phase-1 architecture), but
 transformers' `ModernBertForMaskedLM` (sdpa, padded), `DataCollatorForLanguageModeling` (30% masking), 128-token
-chunks and AdamW, trained for as many wall-clock seconds as the demo's three phases took together. Both models
-are then scored on the same held-out batches (15% masking, the demo report's batches).
-Run: python bench/demo_vs_transformers.py runs/demo [--seconds S] [--lr 1e-3] [--batch 32]
+chunks and AdamW. Both models are then scored on the same held-out batches (15% masking, the demo report's batches).
+
+Two ways to give both routes the same time:
+- `--side-by-side` (the fair one on a shared machine): starts the demo in a subprocess on one core and trains the
+  transformers route in this process on the other core at the same time, from the moment the corpus is ready until
+  the demo's last phase is done. Both routes see the same machine, whatever else it is doing.
+- otherwise: reads a finished run and trains the transformers route for as many seconds as the demo's three phases
+  took (a machine whose speed drifts between the two runs biases this one).
+Run: python bench/demo_vs_transformers.py runs/demo-sbs --side-by-side   |   python bench/demo_vs_transformers.py runs/demo
 """
-import argparse, json, time, math, datetime, os, platform
+import argparse, json, time, math, datetime, os, platform, subprocess, sys
 from pathlib import Path
 import torch, transformers
 from transformers import DataCollatorForLanguageModeling
@@ -27,26 +33,54 @@ def chunks(corpus, tok, L=128):
                 yield [tok.cls_token_id, *d[i:i + L - 2], tok.sep_token_id]
         epoch += 1
 
-def main(run, seconds=None, lr=1e-3, batch=32, seed=17):
-    run = Path(run); summ = json.loads((run/'summary.json').read_text())
-    seconds = seconds or sum(p['seconds'] for p in summ['phases'] if p.get('seconds'))
-    tok = load_tokenizer(run/'hf'); corpus = run/'corpus'
-    ours = ModernBertForMaskedLM.from_hf(run/'1-pretrain'/'hf')          # phase-1 architecture (theta 10k everywhere)
+def train_hf(corpus, tok, cfg, keep_going, lr=1e-3, batch=32, seed=17):
+    "Train transformers' MLM on 128-token chunks while `keep_going()`; returns (model, seconds, steps, real tokens)."
     set_seed(seed)
-    hf_cfg = transformers.ModernBertConfig(**config_to_hf_dict(ours.config.replace(attn_out_dropout=None)))
+    hf_cfg = transformers.ModernBertConfig(**config_to_hf_dict(cfg.replace(attn_out_dropout=None)))
     hf = transformers.ModernBertForMaskedLM(hf_cfg).train()
     opt = torch.optim.AdamW(hf.parameters(), lr=lr, weight_decay=1e-5, betas=(0.9, 0.98), eps=1e-6)
     coll = DataCollatorForLanguageModeling(tok, mlm=True, mlm_probability=0.3)
     it, t0, steps, real = chunks(corpus, tok), time.perf_counter(), 0, 0
     warm = 50
-    while time.perf_counter() - t0 < seconds:
+    while keep_going():
         feats = [{'input_ids': next(it)} for _ in range(batch)]
         b = coll(feats)
         real += int(b['attention_mask'].sum())
         for g in opt.param_groups: g['lr'] = lr * min(1.0, (steps + 1) / warm)
         loss = hf(**b).loss
         loss.backward(); opt.step(); opt.zero_grad(set_to_none=True); steps += 1
-    elapsed = time.perf_counter() - t0
+    return hf, time.perf_counter() - t0, steps, real
+
+def side_by_side(run, lr=1e-3, batch=32, seed=17):
+    "Run the demo (one core, subprocess) and the transformers route (one core, here) at the same time."
+    run = Path(run)
+    if run.exists(): raise SystemExit(f"{run} exists: --side-by-side starts a fresh demo run; choose a new folder")
+    env = {**os.environ, 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1'}
+    log = open(str(run) + '.log', 'w')
+    demo = subprocess.Popen(['modernbert-pretrain', '--recipe', 'demo', '--out', str(run)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    torch.set_num_threads(1)
+    last = run/f"{len(RECIPES['demo'].phases)}-{RECIPES['demo'].phases[-1].name}"/'DONE.json'
+    while not (run/'1-pretrain').exists():          # the corpus and tokenizer are built first
+        if demo.poll() is not None: raise SystemExit(f"the demo run stopped early: see {run}.log")
+        time.sleep(0.5)
+    print(f"corpus ready; training the transformers route until {last} appears", flush=True)
+    tok = load_tokenizer(run/'corpus'/'tokenizer')
+    from modernbert.phases import phase_configs
+    cfg, _ = phase_configs(RECIPES['demo'], RECIPES['demo'].phases[0], tok, run/'x')
+    hf, elapsed, steps, real = train_hf(run/'corpus', tok, cfg, lambda: not last.exists() and demo.poll() is None, lr, batch, seed)
+    if demo.wait() != 0: raise SystemExit(f"the demo run failed: see {run}.log")
+    return hf, elapsed, steps, real
+
+def main(run, seconds=None, lr=1e-3, batch=32, seed=17, sbs=False):
+    if sbs: hf, elapsed, steps, real = side_by_side(run, lr, batch, seed)
+    run = Path(run); summ = json.loads((run/'summary.json').read_text())
+    tok = load_tokenizer(run/'hf'); corpus = run/'corpus'
+    ours = ModernBertForMaskedLM.from_hf(run/'1-pretrain'/'hf')          # phase-1 architecture (theta 10k everywhere)
+    if not sbs:
+        seconds = seconds or sum(p['seconds'] for p in summ['phases'] if p.get('seconds'))
+        t_end = time.perf_counter() + seconds
+        hf, elapsed, steps, real = train_hf(corpus, tok, ours.config, lambda: time.perf_counter() < t_end, lr, batch, seed)
+    seconds = sum(p['seconds'] for p in summ['phases'] if p.get('seconds'))
     # score both on the demo report's held-out batches
     p = RECIPES['demo'].phases[-1]
     tc = TrainConfig(max_tokens=1, seq_len=p.seq_len, rows=p.rows, row_len=p.row_len, eval_batches=RECIPES['demo'].eval_batches, seed=RECIPES['demo'].seed)
@@ -65,7 +99,8 @@ def main(run, seconds=None, lr=1e-3, batch=32, seed=17):
                  **res['transformers route'])]
     meta = dict(date=datetime.date.today().isoformat(), machine=f"{platform.machine()}, {os.cpu_count()} cores", torch=torch.__version__,
                 transformers=transformers.__version__, masked_eval_tokens=sum(int((b.labels != -100).sum()) for b in batches),
-                command=f"python bench/demo_vs_transformers.py {run}")
+                command=f"python bench/demo_vs_transformers.py {run}" + (' --side-by-side' if sbs else ''),
+                mode='side by side, one core each, same minutes' if sbs else 'one after the other, equal seconds', threads=1 if sbs else torch.get_num_threads())
     out = dict(meta=meta, rows=rows)
     (run/'vs_transformers.json').write_text(json.dumps(out, indent=1))
     for r in rows: print(r)
@@ -74,4 +109,5 @@ def main(run, seconds=None, lr=1e-3, batch=32, seed=17):
 if __name__ == '__main__':
     ap = argparse.ArgumentParser()
     ap.add_argument('run'); ap.add_argument('--seconds', type=float); ap.add_argument('--lr', type=float, default=1e-3); ap.add_argument('--batch', type=int, default=32)
-    a = ap.parse_args(); main(a.run, a.seconds, a.lr, a.batch)
+    ap.add_argument('--side-by-side', action='store_true')
+    a = ap.parse_args(); main(a.run, a.seconds, a.lr, a.batch, sbs=a.side_by_side)

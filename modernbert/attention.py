@@ -1,5 +1,4 @@
-"""Alternating global and local attention over packed documents: the eager reference, the +/-64 window, and one
-table of backends with a resolver whose choice you can see.
+"""Alternating global and local attention over packed documents: an eager reference, the +/-64 window, and a backend choice you can see.
 
 Docs: https://modernbert-course.github.io/modernbert/attention.html.md"""
 

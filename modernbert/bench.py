@@ -1,5 +1,4 @@
-"""The paper's speed protocol (fixed and variable lengths, short and long context, the largest batch that fits)
-against transformers, the GPU fast path checked against eager, and training throughput with MFU.
+"""The paper's speed protocol against transformers, the GPU fast path checked against eager, and training throughput with MFU.
 
 Docs: https://modernbert-course.github.io/modernbert/bench.html.md"""
 

@@ -1,6 +1,4 @@
-"""The evaluation suite: retrieval metrics checked against sentence-transformers, BM25, code search and long-document
-retrieval built from held-out standard-library modules, topic classification, a packaged MiniLM baseline, and the
-`modernbert-eval` command.
+"""Retrieval metrics checked against sentence-transformers, code search, long documents, topic classification, baselines, one command.
 
 Docs: https://modernbert-course.github.io/modernbert/eval.html.md"""
 

@@ -1,6 +1,4 @@
-"""Task heads with transformers' names (sequence and token classification), a dense embedding model and a ColBERT
-multi-vector model that sentence-transformers loads, and the harness that fine-tunes them on packed batches:
-the GLUE protocol, and a real topic-classification task fetched from PyPI.
+"""Heads with transformers' names, dense and ColBERT retrievers that sentence-transformers loads, and one packed fine-tuning loop.
 
 Docs: https://modernbert-course.github.io/modernbert/finetune.html.md"""
 

@@ -1,5 +1,4 @@
-"""Embeddings, layers, the MLM head with sparse prediction, the paper's initialization, and transformers
-import/export, matched against transformers' ModernBERT number for number.
+"""Embeddings, layers, the MLM head with sparse prediction and the paper's init, matched to transformers number for number.
 
 Docs: https://modernbert-course.github.io/modernbert/model.html.md"""
 

@@ -1,5 +1,4 @@
-"""StableAdamW with per-tensor update clipping and fully decoupled weight decay, the parameter groups, and the
-warmup-stable-decay learning rate with a 1-sqrt tail.
+"""StableAdamW with per-tensor update clipping and decoupled weight decay, and the warmup-stable-decay schedule with a 1-sqrt tail.
 
 Docs: https://modernbert-course.github.io/modernbert/optim.html.md"""
 

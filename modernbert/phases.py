@@ -1,5 +1,4 @@
-"""The training recipe as data, each phase starting from the last, and the main command: a fresh machine to a
-trained, evaluated, exported ModernBERT.
+"""The recipe as data, each phase starting from the last, and one command from a fresh machine to a trained, exported ModernBERT.
 
 Docs: https://modernbert-course.github.io/modernbert/phases.html.md"""
 
@@ -82,12 +81,12 @@ def _paper_phases(lr1, lr2, warm_tokens, bw_tokens, rows, row_len, accum, split=
 
 RECIPES = {
     'demo': Recipe('demo', dict(hidden_size=256, intermediate_size=384, num_hidden_layers=4, num_attention_heads=4,
-                                max_position_embeddings=512, attn_out_dropout=0.1),
-        phases=[Phase('pretrain', 128, 700_000, 2e-3, warmup=0.1, rows=8, row_len=512, min_rows=2, batch_warmup=0.2),
-                Phase('context', 512, 200_000, 1e-3, global_rope_theta=160_000.0, rows=4, row_len=1024),
-                Phase('decay', 512, 100_000, 1e-3, decay=1.0, lr_floor=0.001, global_rope_theta=160_000.0, rows=4, row_len=1024,
+                                max_position_embeddings=512),  # no dropout: the demo sees its data about once
+        phases=[Phase('pretrain', 128, 1_400_000, 1e-3, warmup=0.1, rows=4, row_len=512, min_rows=1, batch_warmup=0.05),
+                Phase('context', 512, 300_000, 1e-3, global_rope_theta=160_000.0, rows=2, row_len=1024),
+                Phase('decay', 512, 200_000, 1e-3, decay=1.0, lr_floor=0.001, global_rope_theta=160_000.0, rows=2, row_len=1024,
                       mix={'docstrings': 0.35, 'pydoc-topics': 0.15, 'python-code': 0.5})],
-        vocab_size=4096, corpus_tokens=1_200_000, tokenizer_bytes=2_000_000, eval_batches=6),
+        vocab_size=4096, corpus_tokens=1_600_000, tokenizer_bytes=2_000_000, eval_batches=6),
     'base': Recipe('base', asdict(ModernBertConfig.base()) | dict(attn_out_dropout=0.1),
         phases=_paper_phases(8e-4, 3e-4, 3e9, 50e9, rows=6, row_len=16_384, accum=6), seed=17),
     'large': Recipe('large', asdict(ModernBertConfig.large()) | dict(attn_out_dropout=0.1),

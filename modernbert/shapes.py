@@ -1,5 +1,4 @@
-"""The constrained grid search behind ModernBERT's dimensions, as a tool: candidate shapes inside a parameter budget,
-their cost on a basket of GPUs from tile and wave quantization, measured cost on this machine, and the Pareto front.
+"""The grid search behind ModernBERT's dimensions: shapes inside a parameter budget, costed by tile and wave quantization.
 
 Docs: https://modernbert-course.github.io/modernbert/shapes.html.md"""
 

@@ -1,5 +1,4 @@
-"""Start a larger ModernBERT from a smaller trained one: a depth map that repeats layers, and center tiling with
-wraparound that copies every weight into the wider shapes, Q/K/V and the GeGLU halves each on their own.
+"""Start a larger ModernBERT from a smaller trained one: a depth map that repeats layers, and center tiling with wraparound.
 
 Docs: https://modernbert-course.github.io/modernbert/tiling.html.md"""
 

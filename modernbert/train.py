@@ -1,5 +1,4 @@
-"""The pretraining loop: packed batches with sparse prediction, bf16 autocast, progress bars, metrics, evaluation,
-checkpoints that resume exactly, and the same loop under `torchrun` with DDP or FSDP2.
+"""The pretraining loop: packed batches, sparse prediction, metrics, checkpoints that resume exactly, and the same loop under torchrun.
 
 Docs: https://modernbert-course.github.io/modernbert/train.html.md"""
 
