@@ -199,12 +199,12 @@ def run_recipe(recipe:Recipe|str, out, # a recipe (or its name) and the output f
             _log(f"tiling {init_from} ({m.config.hidden_size} x {m.config.num_hidden_layers}) to {r.name}")
             m = tile_model(m, config_for_tokenizer(tok, ModernBertConfig(**{**r.model, 'layer_types': None})))
         if not (init/'config.json').exists(): m.save_hf(init, tokenizer=tok)
-    mix = todo[0][1].mix if len(todo) == 1 else None
+    mix = todo[0][1].mix if len(todo) == 1 and data is None else None   # your own data: the phase's mix of default sources does not apply
     corpus = build_phase_corpus(out/'corpus', r, tok, data, mix)
     tok = tok or load_tokenizer(corpus/'tokenizer')
     results = []
     for i, p in todo:
-        if p.mix and len(todo) > 1:   # a phase with its own mix gets its own corpus, same tokenizer
+        if p.mix and len(todo) > 1 and data is None:   # a phase with its own mix gets its own corpus, same tokenizer
             pc = build_phase_corpus(out/f'corpus-{p.name}', r, tok, data, p.mix, max_tokens=int(p.tokens * 1.2))
         else: pc = corpus
         s = run_phase(r, i, p, out/f'{i}-{p.name}', pc, tok, init, resume, eval_every, heldout=corpus/'heldout')
