@@ -433,9 +433,10 @@ def plot_results(res:dict, path=None):
         xs = [sets.index(r['workload']) + (j - (len(models) - 1) / 2) * w for r in mine]
         ax.bar(xs, [r['tok_s'] for r in mine], w, color=f"C{j}", label=k)
         for x, r in zip(xs, mine):
-            if r['family'] == 'ours' and r['ratio']: ax.text(x, r['tok_s'] * 1.08, f"{r['ratio']:.1f}x", ha='center', fontsize=8)
+            if r['family'] == 'ours' and r['ratio']: ax.text(x, r['tok_s'] * 1.08, f"{r['ratio']:.2f}x", ha='center', fontsize=8)
     log = max(r['tok_s'] for r in rows) > 20 * min(r['tok_s'] for r in rows)
     if log: ax.set_yscale('log')
+    top = max(r['tok_s'] for r in rows); ax.set_ylim(top=top * (2.0 if log else 1.18))   # room for the ratio labels
     ax.set_xticks(range(len(sets)), sets, fontsize=8); ax.set_ylabel('tokens / s' + (' (log)' if log else ''))
     ax.legend(fontsize=8, ncol=len(models), loc='upper center', bbox_to_anchor=(0.5, -0.1), frameon=False)
     m = res['meta']; ax.set_title(f"{m['card']}, {m['dtype']}, {m['date']}", fontsize=9)
