@@ -12,7 +12,7 @@ Two ways to give both routes the same time:
   took (a machine whose speed drifts between the two runs biases this one).
 Run: python bench/demo_vs_transformers.py runs/demo-sbs --side-by-side   |   python bench/demo_vs_transformers.py runs/demo
 """
-import argparse, json, time, math, datetime, os, platform, subprocess, sys
+import argparse, json, time, datetime, os, platform, subprocess
 from pathlib import Path
 import torch, transformers
 from transformers import DataCollatorForLanguageModeling
@@ -21,7 +21,7 @@ from modernbert.model import ModernBertForMaskedLM
 from modernbert.tokenizer import load_tokenizer, never_mask_ids
 from modernbert.data import ShardReader, heldout_reader
 from modernbert.train import TrainConfig, eval_batches, mlm_scores
-from modernbert.phases import RECIPES
+from modernbert.phases import RECIPES, phase_configs
 
 def chunks(corpus, tok, L=128):
     "Training documents as [CLS] + 126 tokens + [SEP] chunks, in a fixed shuffled order, forever."
@@ -65,7 +65,6 @@ def side_by_side(run, lr=1e-3, batch=32, seed=17):
         time.sleep(0.5)
     print(f"corpus ready; training the transformers route until {last} appears", flush=True)
     tok = load_tokenizer(run/'corpus'/'tokenizer')
-    from modernbert.phases import phase_configs
     cfg, _ = phase_configs(RECIPES['demo'], RECIPES['demo'].phases[0], tok, run/'x')
     hf, elapsed, steps, real = train_hf(run/'corpus', tok, cfg, lambda: not last.exists() and demo.poll() is None, lr, batch, seed)
     if demo.wait() != 0: raise SystemExit(f"the demo run failed: see {run}.log")
@@ -75,12 +74,11 @@ def main(run, seconds=None, lr=1e-3, batch=32, seed=17, sbs=False):
     if sbs: hf, elapsed, steps, real = side_by_side(run, lr, batch, seed)
     run = Path(run); summ = json.loads((run/'summary.json').read_text())
     tok = load_tokenizer(run/'hf'); corpus = run/'corpus'
-    ours = ModernBertForMaskedLM.from_hf(run/'1-pretrain'/'hf')          # phase-1 architecture (theta 10k everywhere)
+    demo_seconds = sum(p['seconds'] for p in summ['phases'] if p.get('seconds'))   # the three phases' training time
     if not sbs:
-        seconds = seconds or sum(p['seconds'] for p in summ['phases'] if p.get('seconds'))
-        t_end = time.perf_counter() + seconds
-        hf, elapsed, steps, real = train_hf(corpus, tok, ours.config, lambda: time.perf_counter() < t_end, lr, batch, seed)
-    seconds = sum(p['seconds'] for p in summ['phases'] if p.get('seconds'))
+        cfg = ModernBertForMaskedLM.from_hf(run/'1-pretrain'/'hf').config   # phase-1 architecture (theta 10k everywhere)
+        t_end = time.perf_counter() + (seconds or demo_seconds)
+        hf, elapsed, steps, real = train_hf(corpus, tok, cfg, lambda: time.perf_counter() < t_end, lr, batch, seed)
     # score both on the demo report's held-out batches
     p = RECIPES['demo'].phases[-1]
     tc = TrainConfig(max_tokens=1, seq_len=p.seq_len, rows=p.rows, row_len=p.row_len, eval_batches=RECIPES['demo'].eval_batches, seed=RECIPES['demo'].seed)
@@ -92,8 +90,7 @@ def main(run, seconds=None, lr=1e-3, batch=32, seed=17, sbs=False):
     for name, m in (('modernbert demo (3 phases)', final), ('transformers route', theirs)):
         loss, correct, n = mlm_scores(m, batches, torch.device('cpu')).tolist()
         res[name] = dict(eval_loss=loss / n, eval_accuracy=correct / n)
-    ph = {r['phase']: r for r in summ['phases']}
-    rows = [dict(route='modernbert demo (packed, sparse, StableAdamW, 3 phases)', seconds=round(seconds),
+    rows = [dict(route='modernbert demo (packed, sparse, StableAdamW, 3 phases)', seconds=round(demo_seconds),
                  real_tokens=sum(r.get('tokens') or 0 for r in summ['phases']), **res['modernbert demo (3 phases)']),
             dict(route='transformers (padded 128-token chunks, collator, AdamW)', seconds=round(elapsed), real_tokens=real, steps=steps,
                  **res['transformers route'])]
