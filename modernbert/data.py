@@ -438,11 +438,11 @@ def _manifest(sources, stats, heldout, heldout_seed)->dict:
                                   'tokens': st['heldout_tokens'], 'groups': [g for g, _ in held], 'paths': [p for _, p in held]}
     return out
 
-def format_table(rows:list[dict])->str:
-    "A list of dicts as a markdown table."
+def format_table(rows:list[dict], fmt=str)->str:
+    "A list of dicts as a markdown table: a column per key in first-seen order, cells through `fmt`, a missing key left empty."
     if not rows: return ''
-    ks = list(rows[0])
-    return '\n'.join(['| ' + ' | '.join(ks) + ' |', '|' + '---|' * len(ks)] + ['| ' + ' | '.join(str(r[k]) for k in ks) + ' |' for r in rows])
+    ks = list(dict.fromkeys(k for r in rows for k in r))
+    return '\n'.join(['| ' + ' | '.join(ks) + ' |', '|' + '---|' * len(ks)] + ['| ' + ' | '.join(fmt(r[k]) if k in r else '' for k in ks) + ' |' for r in rows])
 
 # %% ../nbs/02_data.ipynb #c05927cc
 def _finish(out, tok, sources, p, stats, got, ndocs, w, held_w, params, t0, t1, verbose)->dict:

@@ -13,7 +13,7 @@ import torch
 from fastcore.script import call_parse
 from .core import ModernBertConfig, set_seed
 from .tokenizer import load_tokenizer, config_for_tokenizer, never_mask_ids
-from .data import build_corpus, default_sources, local_source, heldout_reader, ShardReader
+from .data import build_corpus, default_sources, local_source, heldout_reader, ShardReader, format_table
 from .optim import warmup_stable_decay
 from .train import TrainConfig, Trainer, load_checkpoint_model, eval_batches, mlm_scores
 from .model import ModernBertForMaskedLM
@@ -218,11 +218,10 @@ def run_recipe(recipe:Recipe|str, out, # a recipe (or its name) and the output f
 FILL_EXAMPLES = ['def __init__(self, name, [MASK]=None):', 'for i in range(len([MASK])):', 'import numpy as [MASK]',
                  'Return the number of [MASK] in the list.', 'The function returns a new [MASK] object.']
 
+def _cell(v)->str: return '' if v is None else f"{v:,}" if isinstance(v, int) else f"{v:.4f}" if isinstance(v, float) else str(v)
 def _md_table(rows:list)->str:
     "A markdown table of dicts (floats to 4 places, ints with commas)."
-    cols = list(dict.fromkeys(k for r in rows for k in r))
-    f = lambda v: '' if v is None else f"{v:,}" if isinstance(v, int) else f"{v:.4f}" if isinstance(v, float) else str(v)
-    return '\n'.join(['| ' + ' | '.join(cols) + ' |', '|' + '---|' * len(cols)] + ['| ' + ' | '.join(f(r.get(c)) for c in cols) + ' |' for r in rows])
+    return format_table(rows, _cell)
 
 def finish_report(out:Path, r:Recipe, results:list, corpus:Path, tok, seconds:float)->dict:
     "Every phase's export and the unigram baseline on the same held-out masked tokens; fill-mask through transformers; summary.json."
