@@ -10,11 +10,11 @@ import math, importlib.util, torch, torch.nn.functional as F
 from dataclasses import dataclass, field
 from torch import Tensor, nn
 from .core import ModernBertConfig, has_flash_attn
-from .rope import apply_rope
 
 # %% auto #0
 __all__ = ['ATTN_BACKENDS', 'AUTO_ORDER', 'lengths_to_cu_seqlens', 'AttnBatch', 'band_mask', 'eager_attention', 'sdpa_attention',
-           'flash_attention', 'varlen_attention', 'flex_attention', 'resolve_attn_impl', 'ModernBertAttention']
+           'flash_attention', 'varlen_attention', 'flex_attention', 'resolve_attn_impl', 'rope_qkv',
+           'ModernBertAttention']
 
 # %% ../nbs/05_attention.ipynb #7d929a83
 def lengths_to_cu_seqlens(lengths, device=None)->Tensor:
@@ -68,38 +68,41 @@ def eager_attention(q:Tensor, k:Tensor, v:Tensor, # (N, H, D) each
 
 # %% ../nbs/05_attention.ipynb #f4c267b0
 def _sdpa_global(q, k, v, batch, scale, dropout_p):
-    "One SDPA per document, or one batched call when all documents have the same length."
+    "One SDPA per document (`split`: its backward is one `cat`, not a zero-filled copy per slice), or one batched call when all documents have the same length."
     N, H, D = q.shape
     lens = batch.seqlens
     if len(set(lens)) == 1 and lens[0] > 0:
         x = [t.view(len(lens), lens[0], H, D).transpose(1, 2) for t in (q, k, v)]   # (B, H, l, D)
         return F.scaled_dot_product_attention(*x, dropout_p=dropout_p, scale=scale).transpose(1, 2).reshape(N, H, D)
-    cu, outs = batch.cu_seqlens.tolist(), []
-    for s, e in zip(cu[:-1], cu[1:]):
-        if e == s: continue
-        x = [t[None, s:e].transpose(1, 2) for t in (q, k, v)]                        # (1, H, l, D): 4D takes the fused kernel
-        outs.append(F.scaled_dot_product_attention(*x, dropout_p=dropout_p, scale=scale)[0].transpose(0, 1))
+    outs = [F.scaled_dot_product_attention(*(t.transpose(0, 1)[None] for t in x), dropout_p=dropout_p, scale=scale)[0].transpose(0, 1)
+            for x in zip(*(t.split(lens) for t in (q, k, v))) if len(x[0])]     # (1, H, l, D): 4D takes the fused kernel
     return torch.cat(outs) if outs else q.new_zeros(q.shape)
 
+def _key_windows(t, w, C, value=0.0):
+    "(nch, 2C, ...): for query chunk `c` of `t (N, ...)`, the 2C rows from `c*C - w` on (chunks c and c+1 of `t` padded by w in front)."
+    n = t.shape[0]; nch = -(-n // C)
+    p = F.pad(t, (0, 0) * (t.dim() - 1) + (w, nch * C - n + C - w), value=value).view(nch + 1, C, *t.shape[1:])
+    return torch.cat((p[:-1], p[1:]), 1)
+
 def _window_mask(batch, w, C, device):
-    "(nch, 1, C, C+2w) bool: key in the band of the query and in the same document; cached per batch."
+    "(nch, 1, C, 2C) bool: key in the band of the query and in the same document; cached per batch."
     key = ('window_mask', w, C)
     if key not in batch.cache:
-        n = batch.n; nch = -(-n // C); pad = nch * C - n
+        n = batch.n; nch = -(-n // C)
         doc = batch.doc_ids()
-        dq = F.pad(doc, (0, pad), value=-1).view(nch, C)                         # (nch, C)
-        dk = F.pad(doc, (w, pad + w), value=-1).unfold(0, C + 2 * w, C)          # (nch, C+2w)
-        off = torch.arange(C + 2 * w, device=device)[None] - torch.arange(C, device=device)[:, None]
-        band = (off >= 0) & (off <= 2 * w)                                       # (C, C+2w): |i-j| <= w
+        dq = F.pad(doc, (0, nch * C - n), value=-1).view(nch, C)                 # (nch, C)
+        dk = _key_windows(doc, w, C, value=-1)                                   # (nch, 2C)
+        off = torch.arange(2 * C, device=device)[None] - torch.arange(C, device=device)[:, None]
+        band = (off >= 0) & (off <= 2 * w)                                       # (C, 2C): |i-j| <= w
         batch.cache[key] = ((dq[:, :, None] == dk[:, None, :]) & band)[:, None]  # pad rows see pad keys: no empty row
     return batch.cache[key]
 
 def _sdpa_local(q, k, v, batch, w, scale, dropout_p):
     "Sliding-window attention over the whole packed tensor in query chunks of C = 2w."
     N, H, D = q.shape
-    C = max(2 * w, 16); nch = -(-N // C); pad = nch * C - N
-    qc = F.pad(q, (0, 0, 0, 0, 0, pad)).view(nch, C, H, D).transpose(1, 2)            # (nch, H, C, D)
-    kc, vc = (F.pad(t, (0, 0, 0, 0, w, pad + w)).unfold(0, C + 2 * w, C).permute(0, 1, 3, 2) for t in (k, v))  # (nch, H, C+2w, D)
+    C = max(2 * w, 16); nch = -(-N // C)
+    qc = F.pad(q, (0, 0, 0, 0, 0, nch * C - N)).view(nch, C, H, D).transpose(1, 2)     # (nch, H, C, D)
+    kc, vc = (_key_windows(t, w, C).transpose(1, 2) for t in (k, v))                    # (nch, H, 2C, D)
     out = F.scaled_dot_product_attention(qc, kc, vc, attn_mask=_window_mask(batch, w, C, q.device), dropout_p=dropout_p, scale=scale)
     return out.transpose(1, 2).reshape(nch * C, H, D)[:N]
 
@@ -170,6 +173,39 @@ def resolve_attn_impl(requested:str='auto', device='cpu', training:bool=False)->
                          f"it needs {ATTN_BACKENDS[requested][2]}. Use attn_implementation='auto' or 'sdpa'.")
     return requested
 
+# %% ../nbs/05_attention.ipynb #931e1dcf
+def _rotate(x, cos, sin, sign=1, out=None):
+    "`x * cos + sign * rotate_half(x) * sin` in float32 (the halves of `cos`/`sin` are equal), into `out` when given."
+    h = x.shape[-1] // 2
+    y = x * cos if out is None else torch.mul(x, cos, out=out)
+    y[..., :h].addcmul_(x[..., h:], sin[..., :h], value=-sign)
+    y[..., h:].addcmul_(x[..., :h], sin[..., :h], value=sign)
+    return y
+
+class _RopeQKV(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, qkv, cos, sin):               # (N, 3, H, D), (N, D), (N, D)
+        ctx.save_for_backward(cos, sin)
+        qk = _rotate(qkv[:, :2], cos[:, None, None], sin[:, None, None]).to(qkv.dtype)   # (N, 2, H, D)
+        return qk[:, 0], qk[:, 1], qkv[:, 2]
+    @staticmethod
+    def backward(ctx, gq, gk, gv):                 # (N, H, D) each, or None when unused
+        cos, sin = ctx.saved_tensors
+        ref = next(t for t in (gq, gk, gv) if t is not None)
+        g = ref.new_empty(ref.shape[0], 3, *ref.shape[1:])                                # (N, 3, H, D)
+        for i, gi in enumerate((gq, gk, gv)):
+            if gi is None: g[:, i] = 0
+            elif i == 2: g[:, i] = gi
+            elif g.dtype == torch.float32: _rotate(gi, cos[:, None], sin[:, None], -1, out=g[:, i])
+            else: g[:, i] = _rotate(gi, cos[:, None], sin[:, None], -1)
+        return g, None, None
+
+def rope_qkv(qkv:Tensor,   # (N, 3, H, D) the fused projection
+             cos:Tensor, sin:Tensor, # (N, D) float32 angle tables
+            )->tuple:        # q, k rotated (in qkv's dtype), v: (N, H, D) each
+    "q and k of a fused projection rotated by RoPE (as `apply_rope`, in float32), and v; a backward without zero-filled slices."
+    return _RopeQKV.apply(qkv, cos, sin)
+
 # %% ../nbs/05_attention.ipynb #4f367338
 class ModernBertAttention(nn.Module):
     "Fused-QKV multi-head attention over a packed batch, global or local by layer index."
@@ -188,9 +224,7 @@ class ModernBertAttention(nn.Module):
                 batch:AttnBatch,     # document boundaries of x
                 cos:Tensor, sin:Tensor # (N, D) RoPE angles for this layer's theta
                )->Tensor:              # (N, d)
-        qkv = self.Wqkv(x).view(-1, 3, self.H, self.D)                   # (N, 3, H, D)
-        qk = apply_rope(qkv[:, :2], cos[:, None], sin[:, None])            # (N, 2, H, D): q and k rotated in one pass
-        q, k, v = qk[:, 0], qk[:, 1], qkv[:, 2]                           # (N, H, D) each
+        q, k, v = rope_qkv(self.Wqkv(x).view(-1, 3, self.H, self.D), cos, sin)   # (N, H, D) each, q and k rotated
         p = self.config.attention_dropout if self.training else 0.0
         o = ATTN_BACKENDS[self.impl][0](q, k, v, batch, self.window, self.D ** -0.5, p)  # (N, H, D)
         return self.out_drop(self.Wo(o.reshape(-1, self.H * self.D)))
