@@ -78,11 +78,24 @@ def _sdpa_global(q, k, v, batch, scale, dropout_p):
             for x in zip(*(t.split(lens) for t in (q, k, v))) if len(x[0])]     # (1, H, l, D): 4D takes the fused kernel
     return torch.cat(outs) if outs else q.new_zeros(q.shape)
 
+class _ChunkPairs(torch.autograd.Function):
+    "(nch + 1, C, ...) -> (nch, 2C, ...): chunks c and c + 1 side by side, as an overlapping view (no copy)."
+    @staticmethod
+    def forward(ctx, p):
+        return p.as_strided((p.shape[0] - 1, 2 * p.shape[1], *p.shape[2:]), p.stride(), p.storage_offset())
+    @staticmethod
+    def backward(ctx, g):                      # every chunk gets the gradient of its two appearances, summed
+        C = g.shape[1] // 2
+        gp = g.new_empty(g.shape[0] + 1, C, *g.shape[2:])
+        gp[:-1] = g[:, :C]; gp[-1] = 0
+        gp[1:] += g[:, C:]
+        return gp
+
 def _key_windows(t, w, C, value=0.0):
     "(nch, 2C, ...): for query chunk `c` of `t (N, ...)`, the 2C rows from `c*C - w` on (chunks c and c+1 of `t` padded by w in front)."
     n = t.shape[0]; nch = -(-n // C)
     p = F.pad(t, (0, 0) * (t.dim() - 1) + (w, nch * C - n + C - w), value=value).view(nch + 1, C, *t.shape[1:])
-    return torch.cat((p[:-1], p[1:]), 1)
+    return _ChunkPairs.apply(p)
 
 def _window_mask(batch, w, C, device):
     "(nch, 1, C, 2C) bool: key in the band of the query and in the same document; cached per batch."
