@@ -82,7 +82,7 @@ class _ChunkPairs(torch.autograd.Function):
     "(nch + 1, C, ...) -> (nch, 2C, ...): chunks c and c + 1 side by side, as an overlapping view (no copy)."
     @staticmethod
     def forward(ctx, p):
-        return p.as_strided((p.shape[0] - 1, 2 * p.shape[1], *p.shape[2:]), p.stride(), p.storage_offset())
+        return p.as_strided((p.shape[0] - 1, 2 * p.shape[1], *p.shape[2:]), p.stride())   # same storage offset as p
     @staticmethod
     def backward(ctx, g):                      # every chunk gets the gradient of its two appearances, summed
         C = g.shape[1] // 2
@@ -209,7 +209,8 @@ class _RopeQKV(torch.autograd.Function):
         for i, gi in enumerate((gq, gk, gv)):
             if gi is None: g[:, i] = 0
             elif i == 2: g[:, i] = gi
-            elif g.dtype == torch.float32: _rotate(gi, cos[:, None], sin[:, None], -1, out=g[:, i])
+            elif g.dtype == torch.float32 and not torch.compiler.is_compiling():   # dynamo has no strided out=
+                _rotate(gi, cos[:, None], sin[:, None], -1, out=g[:, i])
             else: g[:, i] = _rotate(gi, cos[:, None], sin[:, None], -1)
         return g, None, None
 
