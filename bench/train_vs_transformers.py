@@ -9,9 +9,10 @@ trained here on the same files), sequences of at most `--seq-len` tokens in the 
 Both take about the same real tokens per step. Runs are interleaved (ours, theirs, theirs-sparse, ours, ...); each
 run times `--steps` steps (data preparation included: packing and masking for ours, collation for theirs) after
 `--warmup` steps, and the table reports the median over `--reps` runs of real (non-padding) tokens per wall-clock
-second and per CPU-second of the process. On a machine shared with other jobs the CPU-time figure is the stable one:
-with one thread, the process's CPU time is the compute it did, while wall time also counts the time other jobs held
-the core.
+second and per CPU-second of the process, and the median over reps of the ratio within each rep (ours and theirs
+run seconds apart). On a machine shared with other jobs that paired ratio is the stable figure: CPU time leaves out
+the time other jobs held the core, but not the slowdown they cause through shared caches and memory bandwidth, and
+the speed of this machine drifted by 2x within minutes; a pair of runs seconds apart sees mostly the same machine.
 One torch thread by default: on a 2-core machine shared with other jobs, a second thread mostly waits at OpenMP
 barriers (measured: both loops ran 2-3x *slower* with 2 threads than with 1 at load ~12).
 Run: python bench/train_vs_transformers.py [--reps 3] [--steps 8] [--warmup 2] [--threads 1] [--seq-len 512] [--batch 16] [--json out.json]
@@ -108,16 +109,17 @@ def main(reps=3, steps=8, warmup=2, batch=16, threads=1, seq_len=512, out=None):
               f"(load {os.getloadavg()[0]:.1f})", flush=True)
     wall = {k: statistics.median(n / w for n, w, c in v) for k, v in runs.items()}
     cpu = {k: statistics.median(n / c for n, w, c in v) for k, v in runs.items()}
+    pair = lambda k, i: statistics.median((a[0] / a[i]) / (b[0] / b[i]) for a, b in zip(runs['ours'], runs[k]))  # run by run: drift cancels
     rows_out = [dict(loop=k, tok_per_s=wall[k], tok_per_cpu_s=cpu[k], runs_tok_per_s=[round(n / w) for n, w, c in runs[k]],
                      runs_tok_per_cpu_s=[round(n / c) for n, w, c in runs[k]], ours_over_this_wall=wall['ours'] / wall[k],
-                     ours_over_this_cpu=cpu['ours'] / cpu[k]) for k in runs]
+                     ours_over_this_cpu=cpu['ours'] / cpu[k], ours_over_this_paired=pair(k, 1)) for k in runs]
     meta = dict(date=datetime.date.today().isoformat(), machine=f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
                 torch=torch.__version__, transformers=transformers.__version__, threads=torch.get_num_threads(), reps=reps, steps=steps,
                 warmup=warmup, seq_len=seq_len, hf_batch=batch, load_avg=round(os.getloadavg()[1], 1), docs=len(texts), sequences=len(seqs),
                 ours_rows=rows, ours_row_len=row_len, mean_seq_len=round(mean_len, 1), vocab=cfg.vocab_size,
                 command=f'python bench/train_vs_transformers.py --reps {reps} --steps {steps} --warmup {warmup} --threads {threads} --seq-len {seq_len} --batch {batch}')
-    print("\n| loop | real tokens/s (median) | real tokens per CPU-second (median) | ours / this (wall) | ours / this (CPU) |\n|---|---|---|---|---|")
-    for r in rows_out: print(f"| {r['loop']} | {r['tok_per_s']:,.0f} | {r['tok_per_cpu_s']:,.0f} | {r['ours_over_this_wall']:.2f}x | {r['ours_over_this_cpu']:.2f}x |")
+    print("\n| loop | real tokens/s (median) | real tokens per CPU-second (median) | ours / this (wall) | ours / this (CPU) | ours / this (median of run pairs) |\n|---|---|---|---|---|---|")
+    for r in rows_out: print(f"| {r['loop']} | {r['tok_per_s']:,.0f} | {r['tok_per_cpu_s']:,.0f} | {r['ours_over_this_wall']:.2f}x | {r['ours_over_this_cpu']:.2f}x | {r['ours_over_this_paired']:.2f}x |")
     print(json.dumps(meta))
     if out: json.dump(dict(meta=meta, rows=rows_out), open(out, 'w'), indent=2)
     return meta, rows_out
