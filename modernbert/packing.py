@@ -92,11 +92,14 @@ class ListSource:
         return idx
     def __iter__(self):
         while True:
-            order = self._order()
+            order, whole, n = self._order(), self.pos == 0, 0
             while self.pos < len(order):
                 self.pos += 1
-                yield self.docs[order[self.pos-1]]
+                d = self.docs[order[self.pos-1]]; n += len(d)
+                yield d
             if not self.loop or not self.docs: return
+            if whole and not n: raise ValueError(f"ListSource: a whole pass over its {len(self.docs)} documents gave no tokens, "
+                                                 "so looping would never end; drop the empty documents or pass token ids")
             self.epoch, self.pos = self.epoch + 1, 0
     def state_dict(self): return {'epoch': self.epoch, 'pos': self.pos}
     def load_state_dict(self, sd): self.epoch, self.pos = sd['epoch'], sd['pos']
@@ -117,6 +120,7 @@ class GreedyBestFitPacker:
         self.buffer_size = buffer_size or 5 * rows * (row_len // seq_len)
         if self.buffer_size < 1: raise ValueError(f"buffer_size={buffer_size} must be >= 1")
         self.drop_last, self.buffer, self.docs_seen, self._it, self._done = drop_last, deque(), 0, None, False
+        self._empty = 0                   # documents in a row without a token
 
     def _refill(self, want:int)->int:
         "Pull documents from the source until the buffer holds `want` sequences; return how many were added."
@@ -128,6 +132,10 @@ class GreedyBestFitPacker:
             self.docs_seen += 1
             cs = doc_chunks(doc, self.seq_len)
             self.buffer.extend(cs); added += len(cs)
+            self._empty = 0 if cs else self._empty + 1
+            if hasattr(self.source, '__len__') and self._empty > max(len(self.source), 1):   # a whole pass of empty documents
+                raise ValueError(f"the source gave {self._empty} documents in a row without a token (it holds {len(self.source)}): "
+                                 "a looping source would never fill a batch; drop the empty documents")
         return added
 
 # %% ../nbs/07_packing.ipynb #6c93d820
