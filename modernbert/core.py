@@ -6,14 +6,17 @@ Docs: https://modernbert-course.github.io/modernbert/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #51889d5d
 from __future__ import annotations
-import os, random, math, importlib.util
-from contextlib import nullcontext
+import os, random, math, importlib.util, functools, fnmatch, hashlib, json, shutil, socket, sys, time
+from contextlib import nullcontext, contextmanager
+from pathlib import Path
 from dataclasses import dataclass, field, asdict, replace, fields
 import numpy as np, torch
 
 # %% auto #0
-__all__ = ['ATTN_IMPLS', 'ACTIVATIONS', 'LAYER_TYPES', 'ModernBertConfig', 'num_parameters', 'config_to_hf_dict',
-           'config_from_hf', 'default_device', 'has_flash_attn', 'autocast_ctx', 'set_seed', 'in_test']
+__all__ = ['ATTN_IMPLS', 'ACTIVATIONS', 'LAYER_TYPES', 'MARKER', 'LOCK', 'USER_ERRORS', 'ModernBertConfig', 'num_parameters',
+           'config_to_hf_dict', 'config_from_hf', 'default_device', 'has_flash_attn', 'autocast_ctx', 'set_seed',
+           'in_test', 'json_safe', 'write_json', 'claim_folder', 'owned', 'clear_owned', 'FolderBusy', 'folder_lock',
+           'tree_digest', 'InputsChanged', 'check_inputs', 'user_errors']
 
 # %% ../nbs/00_core.ipynb #321fc2fb
 ATTN_IMPLS = ('auto', 'eager', 'sdpa', 'flex', 'varlen', 'flash')
@@ -210,3 +213,126 @@ def set_seed(seed:int):
 def in_test()->bool:
     "True inside `nbdev-test` (which sets `IN_TEST`), where demos shrink."
     return bool(os.environ.get('IN_TEST'))
+
+# %% ../nbs/00_core.ipynb #397388c5
+MARKER, LOCK = '.modernbert', '.modernbert.lock'   # the ownership marker and the lock file of a folder
+
+def json_safe(obj):
+    "`obj` with NaN and infinite floats as None and NumPy/torch scalars as numbers, so `json.dumps` writes valid JSON."
+    if hasattr(obj, 'item') and getattr(obj, 'ndim', None) == 0: obj = obj.item()     # np.float32(1.0), torch.tensor(2)
+    if isinstance(obj, float): return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict): return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)): return [json_safe(v) for v in obj]
+    return obj
+
+def write_json(path, obj, indent:int|None=1)->Path:
+    "Write `obj` to `path` as valid JSON (non-finite numbers as null), atomically: a temporary file, then a rename."
+    p = Path(path); tmp = p.with_name(f'.{p.name}.{os.getpid()}.tmp')
+    tmp.write_text(json.dumps(json_safe(obj), indent=indent, allow_nan=False, ensure_ascii=False, default=str))
+    os.replace(tmp, p)
+    return p
+
+# %% ../nbs/00_core.ipynb #6ce5fb6f
+def claim_folder(path, kind:str)->Path:
+    "Create folder `path` (or take an empty one) and mark it as written by modernbert, holding a `kind` of output."
+    p = Path(path)
+    if p.exists() and not p.is_dir(): raise NotADirectoryError(f"{p} is a file; pass a folder for the output")
+    if p.exists() and not owned(p) and any(e.name != LOCK for e in p.iterdir()):
+        raise FileExistsError(f"{p} already holds files modernbert did not write; pick a new or empty folder")
+    p.mkdir(parents=True, exist_ok=True)
+    if not owned(p): write_json(p/MARKER, {'library': 'modernbert', 'kind': kind, 'created': time.strftime('%Y-%m-%dT%H:%M:%S')})
+    return p
+
+def owned(path, kind:str|None=None)->bool:
+    "True if folder `path` carries modernbert's marker (of this `kind` when given)."
+    try: m = json.loads((Path(path)/MARKER).read_text())
+    except (OSError, ValueError): return False
+    return isinstance(m, dict) and m.get('library') == 'modernbert' and kind in (None, m.get('kind'))
+
+def clear_owned(path, kind:str, patterns)->list[str]:
+    "Delete the entries of owned folder `path` that match `patterns` (what the library writes there); refuse otherwise."
+    p = Path(path)
+    if not p.exists(): return []
+    if not owned(p, kind): raise FileExistsError(f"{p} has no modernbert marker ({MARKER}) for a {kind}: it was not written by "
+                                                 "modernbert, so nothing in it is deleted; pick a new folder or empty it yourself")
+    mine = lambda n: n in (MARKER, LOCK) or any(fnmatch.fnmatch(n, g) for g in patterns)
+    other = sorted(e.name for e in p.iterdir() if not mine(e.name))
+    if other: raise FileExistsError(f"{p} holds {len(other)} entries modernbert did not write ({', '.join(other[:4])}"
+                                    f"{', ...' if len(other) > 4 else ''}); nothing was deleted: move them out or pick a new folder")
+    gone = sorted(e.name for e in p.iterdir() if e.name not in (MARKER, LOCK))
+    for n in gone: shutil.rmtree(p/n) if (p/n).is_dir() and not (p/n).is_symlink() else (p/n).unlink()
+    return gone
+
+# %% ../nbs/00_core.ipynb #0e9ac1aa
+class FolderBusy(RuntimeError): "Another process holds the lock of an output folder."
+_held = {}   # folders this process has locked: resolved path -> [open lock file, depth]
+
+@contextmanager
+def folder_lock(path):
+    "Hold an exclusive lock on folder `path` for the block; another process gets `FolderBusy` at once (re-entrant here)."
+    import fcntl
+    p = Path(path); p.mkdir(parents=True, exist_ok=True); key = str(p.resolve())
+    if key in _held: _held[key][1] += 1
+    else:
+        f = open(p/LOCK, 'a+')
+        try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)   # the kernel drops it when the holder dies: no stale locks
+        except BlockingIOError:
+            f.seek(0); who = f.read().strip() or 'another process'; f.close()
+            raise FolderBusy(f"{p} is in use by {who}; wait for that run to end or pick another output folder") from None
+        f.seek(0); f.truncate(); f.write(f"pid {os.getpid()} on {socket.gethostname()} since {time.strftime('%H:%M:%S')}"); f.flush()
+        _held[key] = [f, 1]
+    try: yield p
+    finally:
+        _held[key][1] -= 1
+        if not _held[key][1]: f = _held.pop(key)[0]; fcntl.flock(f, fcntl.LOCK_UN); f.close()
+
+# %% ../nbs/00_core.ipynb #3b6bbd56
+def tree_digest(path)->str:
+    "SHA-256 of a file's bytes, or of a folder's relative paths and file bytes (hidden entries skipped): what a run read."
+    p, h = Path(path), hashlib.sha256()
+    files = [p] if p.is_file() else sorted(q for q in p.rglob('*') if q.is_file() and not any(s.startswith('.') for s in q.relative_to(p).parts))
+    for q in files:
+        h.update(q.relative_to(p).as_posix().encode() + b'\0' if q != p else b'')
+        with open(q, 'rb') as f:
+            for chunk in iter(lambda: f.read(1 << 20), b''): h.update(chunk)
+    return h.hexdigest()
+
+class InputsChanged(ValueError): "A resume was asked with other inputs than the run it continues."
+
+def check_inputs(folder, inputs:dict, name:str='inputs.json')->dict:
+    "Record `inputs` in `folder/name` the first time; afterwards raise `InputsChanged` naming every input that differs."
+    f = Path(folder)/name
+    if not f.exists(): Path(folder).mkdir(parents=True, exist_ok=True); write_json(f, inputs); return json_safe(inputs)
+    try: old = json.loads(f.read_text())
+    except ValueError: raise InputsChanged(f"{f} is not valid JSON (a torn write?); delete it to accept the current inputs") from None
+    new = json_safe(inputs)
+    d = [f"{k}: recorded {old.get(k)!r}, now {new.get(k)!r}" for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+    if d: raise InputsChanged(f"{folder} was started with other inputs ({'; '.join(d)}); resume with the same inputs or pick a new output folder")
+    return old
+
+# %% ../nbs/00_core.ipynb #2f6a45c2
+USER_ERRORS = (OSError, ValueError, KeyError, ArithmeticError, RuntimeError)   # a message meant for the user, not a bug
+
+def _is_cli(f)->bool:
+    "True while fastcore's `call_parse` is running `f` itself from the command line."
+    try: from fastcore.script import _cli_func
+    except ImportError: return False
+    return _cli_func.get(None) is f
+
+def user_errors(f):
+    "Decorate a command under `@call_parse`: errors become one line `prog: message` on stderr and exit 2 (1 for a bug)."
+    @functools.wraps(f)
+    def _f(*args, **kwargs):
+        cli, debug = _is_cli(_f), kwargs.get('debug') or os.environ.get('MODERNBERT_DEBUG')
+        try: return f(*args, **kwargs)
+        except (Exception, KeyboardInterrupt, SystemExit) as e:
+            if not cli or debug or (isinstance(e, SystemExit) and not isinstance(e.code, str)): raise
+            prog = Path(sys.argv[0]).name if sys.argv and sys.argv[0] and not sys.argv[0].endswith('.py') else f.__name__
+            msg = ' '.join(str(e).split()) or type(e).__name__
+            if isinstance(e, KeyError) and len(e.args) == 1: msg = str(e.args[0])              # KeyError quotes its message
+            bug = not isinstance(e, (*USER_ERRORS, SystemExit, KeyboardInterrupt))
+            if isinstance(e, KeyboardInterrupt): msg = 'interrupted'
+            print(f"{prog}: {msg}" + (f" ({type(e).__name__}: looks like a bug; rerun with --debug for the traceback)" if bug else ''),
+                  file=sys.stderr, flush=True)
+            raise SystemExit(130 if isinstance(e, KeyboardInterrupt) else 1 if bug else 2) from None
+    return _f
