@@ -17,7 +17,7 @@ from fastcore.basics import patch
 from fastcore.script import call_parse, store_true
 import fastprogress.fastprogress as fp
 from safetensors.torch import save_file, load_file
-from .core import ModernBertConfig, config_to_hf_dict, default_device, autocast_ctx, set_seed, in_test
+from .core import ModernBertConfig, config_to_hf_dict, default_device, autocast_ctx, set_seed, in_test, write_json, json_safe, folder_lock
 from .model import ModernBertForMaskedLM
 from .packing import PackedLoader, PackedBatch, BatchSizeWarmup, ListSource
 from .optim import StableAdamW, param_groups, warmup_stable_decay, LRSchedule
@@ -26,10 +26,10 @@ from .optim import StableAdamW, param_groups, warmup_stable_decay, LRSchedule
 __all__ = ['PRECISIONS', 'PEAK_FLOPS', 'EVAL_SEED', 'SHAPE_FIELDS', 'RESUME_FREE', 'TrainConfig', 'open_shards', 'check_corpus',
            'shard_source', 'toy_corpus', 'RoundRobin', 'make_loader', 'choose_precision', 'train_flops', 'peak_flops',
            'eval_batches', 'mlm_scores', 'flatten_state', 'unflatten_state', 'CheckpointError', 'save_state',
-           'load_state', 'write_checkpoint', 'verify_checkpoint', 'find_checkpoint', 'load_checkpoint_model',
-           'dist_env', 'init_distributed', 'all_reduce', 'wrap_model', 'check_tokenizer', 'default_never_mask',
-           'check_resume', 'Trainer', 'rng_state', 'set_rng_state', 'bars_enabled', 'Progress', 'summary_table',
-           'train', 'run_spec', 'train_cli']
+           'load_state', 'write_checkpoint', 'verify_checkpoint', 'nonfinite', 'find_checkpoint',
+           'load_checkpoint_model', 'dist_env', 'init_distributed', 'all_reduce', 'wrap_model', 'check_tokenizer',
+           'default_never_mask', 'check_resume', 'Trainer', 'rng_state', 'set_rng_state', 'bars_enabled', 'Progress',
+           'summary_table', 'train', 'run_spec', 'train_cli']
 
 # %% ../nbs/10_train.ipynb #d0020267
 PRECISIONS = ('auto', 'bf16', 'fp32')
@@ -80,26 +80,35 @@ class TrainConfig:
 
 # %% ../nbs/10_train.ipynb #541c2566
 def _bad(msg): raise ValueError(f"TrainConfig: {msg}")
+def _real(v)->bool: return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 def _check_train_config(c:TrainConfig):
     "Raise a `ValueError` naming the field and the fix for an impossible run."
     if c.max_steps is None and c.max_tokens is None: _bad("set max_steps or max_tokens (the run needs a length)")
+    for k in ('lr', 'weight_decay', 'eps', 'mask_p', 'eval_mask_p', 'warmup', 'decay', 'lr_floor'):
+        if not _real(getattr(c, k)): _bad(f"{k}={getattr(c, k)!r} must be a finite number")
+    if not c.lr > 0: _bad(f"lr={c.lr!r} must be > 0 (ModernBERT-base peaks at 8e-4)")
+    if c.weight_decay < 0: _bad(f"weight_decay={c.weight_decay!r} must be >= 0")
+    if not c.eps > 0: _bad(f"eps={c.eps!r} must be > 0 (it keeps the update finite; ModernBERT uses 1e-6)")
+    if len(c.betas) != 2 or not all(_real(b) and 0 <= b < 1 for b in c.betas): _bad(f"betas={c.betas!r} must be two numbers in [0, 1), e.g. (0.9, 0.98)")
+    for k in ('batch_warmup_tokens', 'eval_every', 'ckpt_every', 'seed'):
+        v = getattr(c, k)
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0: _bad(f"{k}={v!r} must be an integer >= 0")
     for k in ('max_steps', 'max_tokens'):
         v = getattr(c, k)
-        if v is not None and (not isinstance(v, int) or v < 1): _bad(f"{k}={v!r} must be a positive integer or None")
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1): _bad(f"{k}={v!r} must be a positive integer or None")
     for k in ('rows', 'row_len', 'seq_len', 'grad_accum', 'virtual_ranks', 'eval_batches', 'keep_last', 'log_every'):
         v = getattr(c, k)
-        if not isinstance(v, int) or v < 1: _bad(f"{k}={v!r} must be a positive integer")
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1: _bad(f"{k}={v!r} must be a positive integer")
     if not 3 <= c.seq_len <= c.row_len: _bad(f"seq_len={c.seq_len} must be in [3, row_len={c.row_len}]: a sequence must fit a row")
-    if c.min_rows is not None and not 1 <= c.min_rows <= c.rows: _bad(f"min_rows={c.min_rows} must be in [1, rows={c.rows}]")
+    if c.min_rows is not None and not (isinstance(c.min_rows, int) and 1 <= c.min_rows <= c.rows): _bad(f"min_rows={c.min_rows} must be in [1, rows={c.rows}]")
     if c.grad_accum % c.virtual_ranks: _bad(f"grad_accum={c.grad_accum} must be a multiple of virtual_ranks={c.virtual_ranks}")
     for k in ('mask_p', 'eval_mask_p'):
         if not 0 < getattr(c, k) < 1: _bad(f"{k}={getattr(c, k)} must be in (0, 1); ModernBERT uses 0.3 and 0.15")
     if not (0 <= c.warmup and 0 <= c.decay and c.warmup + c.decay <= 1): _bad(f"warmup={c.warmup} and decay={c.decay} are fractions of the run: each >= 0, sum <= 1")
     if not 0 <= c.lr_floor <= 1: _bad(f"lr_floor={c.lr_floor} is a fraction of the peak lr: use [0, 1]")
     if c.precision not in PRECISIONS: _bad(f"precision={c.precision!r} must be one of {PRECISIONS}")
-    if c.max_grad_norm is not None and not c.max_grad_norm > 0: _bad(f"max_grad_norm={c.max_grad_norm} must be > 0 or None")
-    if c.eval_every < 0 or c.ckpt_every < 0: _bad("eval_every and ckpt_every must be >= 0 (0: only at the end)")
+    if c.max_grad_norm is not None and not (_real(c.max_grad_norm) and c.max_grad_norm > 0): _bad(f"max_grad_norm={c.max_grad_norm} must be a finite number > 0, or None")
 
 # %% ../nbs/10_train.ipynb #d48d4a15
 def open_shards(folder, rank:int=0, world_size:int=1, seed:int=0, epochs:int|None=None, shuffle:bool=True):
@@ -132,6 +141,7 @@ def shard_source(src, rank:int=0, world_size:int=1, seed:int=0):
     if isinstance(src, ListSource): return ListSource(src.docs[rank::world_size], src.loop, src.shuffle, src.seed)
     if isinstance(src, (list, tuple)):
         if not src: raise ValueError("no training documents: the list is empty")
+        if not any(len(d) for d in src): raise ValueError(f"no training tokens: all {len(src)} documents are empty; pass token ids")
         return ListSource(list(src)[rank::world_size], loop=True, shuffle=True, seed=seed)
     if callable(src) and not hasattr(src, '__iter__'): return src(rank, world_size)
     if hasattr(src, 'shard'): return src.shard(rank, world_size)
@@ -318,7 +328,7 @@ def _sha256(p:Path)->str:
         for chunk in iter(lambda: f.read(1 << 20), b''): h.update(chunk)
     return h.hexdigest()
 
-def _write_json(p:Path, d): p.write_text(json.dumps(d, indent=1))
+def _write_json(p:Path, d): write_json(p, d)   # valid JSON: a NaN is written as null
 
 def save_state(path:Path, obj):
     "Write nested state `obj` as `path.safetensors` (its tensors) + `path.json` (the rest)."
@@ -375,21 +385,30 @@ def verify_checkpoint(path)->Path:
     "Check `path` against its manifest (every file present, same size and hash); raise `CheckpointError` if not."
     p = Path(path)
     if not (p/'manifest.json').exists(): raise CheckpointError(f"{p} has no manifest.json: not a complete checkpoint (a write was interrupted, or it is not ours)")
-    man = json.loads((p/'manifest.json').read_text())
-    for f, info in man['files'].items():
+    try: files = {f: (int(i['bytes']), str(i['sha256'])) for f, i in json.loads((p/'manifest.json').read_text())['files'].items()}
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        raise CheckpointError(f"{p}: manifest.json is damaged ({type(e).__name__}: {e}); the checkpoint cannot be trusted") from None
+    if (gone := {'model.safetensors', 'config.json', 'trainer.json'} - set(files)): raise CheckpointError(f"{p}: the manifest lists no {sorted(gone)}")
+    for f, (n, sha) in files.items():
         q = p/f
         if not q.exists(): raise CheckpointError(f"{p}: {f} is missing")
-        if q.stat().st_size != info['bytes']: raise CheckpointError(f"{p}: {f} has {q.stat().st_size} bytes, the manifest says {info['bytes']}")
-        if _sha256(q) != info['sha256']: raise CheckpointError(f"{p}: {f} does not match its SHA-256 in the manifest (corrupted)")
+        if q.stat().st_size != n: raise CheckpointError(f"{p}: {f} has {q.stat().st_size} bytes, the manifest says {n}")
+        if _sha256(q) != sha: raise CheckpointError(f"{p}: {f} does not match its SHA-256 in the manifest (corrupted)")
     return p
 
-def find_checkpoint(out_dir)->Path|None:
-    "The newest checkpoint in `out_dir` that passes `verify_checkpoint` (None if there is none)."
+def nonfinite(sd:dict)->list[str]:
+    "Names of the floating-point tensors of state dict `sd` that hold a NaN or an infinity."
+    return [k for k, v in sd.items() if torch.is_tensor(v) and v.is_floating_point() and not torch.isfinite(v).all()]
+
+def find_checkpoint(out_dir, finite:bool=False)->Path|None:
+    "The newest checkpoint in `out_dir` that passes `verify_checkpoint` (and, if `finite`, holds no NaN/inf weight)."
     out = Path(out_dir)
     if not out.is_dir(): return None
     for p in sorted((p for p in out.iterdir() if _ckpt_step(p) is not None and p.is_dir()), key=_ckpt_step, reverse=True):
-        try: return verify_checkpoint(p)
-        except CheckpointError as e: warnings.warn(f"skipping {p.name}: {e}")
+        try: verify_checkpoint(p)
+        except CheckpointError as e: warnings.warn(f"skipping {p.name}: {e}"); continue
+        if finite and (bad := nonfinite(load_file(str(p/'model.safetensors')))): warnings.warn(f"skipping {p.name}: {bad[0]} is not finite"); continue
+        return p
     return None
 
 def load_checkpoint_model(path)->ModernBertForMaskedLM:
@@ -504,7 +523,7 @@ def _materialize(src, cfg:TrainConfig)->list:
     for d in it:
         docs.append(d); n += len(d)
         if n >= 1.2 * want: break
-    if not docs: raise ValueError("the evaluation data holds no documents")
+    if not n: raise ValueError(f"the evaluation data holds no tokens ({len(docs)} documents); pass held-out token ids, or eval_data=None")
     return docs
 
 def _load_weights(model:ModernBertForMaskedLM, src):
@@ -554,6 +573,8 @@ def save(self:Trainer)->Path|None:
     "Write a checkpoint of the current step (all processes call it; process 0 writes)."
     if self._saved == self.step: return self.out/f'ckpt-{self.step}'   # resumed from this very step: already on disk
     msd, osd = self._state_dicts()
+    if (bad := _broadcast(nonfinite(msd) if self.rank == 0 else None, self.rank, self.world)):
+        raise FloatingPointError(self._diverged(f"the weights hold NaN or inf after step {self.step} ({', '.join(bad[:3])})"))
     ranks = _gather({'loader': self.loader.state_dict(), 'rng': rng_state(self.device)}, self.rank, self.world)
     path = None
     if self.rank == 0:
@@ -621,9 +642,7 @@ def _train_step(self:Trainer, bs:list, m_all:int, n_all:int)->tuple[float, float
     loss_all = s[0].item()
     if not math.isfinite(loss_all):
         self.opt.zero_grad(set_to_none=True)
-        last = find_checkpoint(self.out) if self.rank == 0 else None
-        raise FloatingPointError(f"the loss is {loss_all} at step {self.step + 1} (after {self.tokens:,} tokens); the weights were not updated. "
-                                 f"Last checkpoint: {last or 'none'}. Lower the lr, check the data, or resume from the checkpoint")
+        raise FloatingPointError(self._diverged(f"the loss is {loss_all} at step {self.step + 1} (after {self.tokens:,} tokens); the weights were not updated"))
     if self.cfg.max_grad_norm: torch.nn.utils.clip_grad_norm_(self.wrapped.parameters(), self.cfg.max_grad_norm)
     self.opt.step(); self.opt.zero_grad(set_to_none=True)
     self.sched.step(n_all if self.cfg.unit == 'tokens' else 1)
@@ -640,19 +659,35 @@ def evaluate(self:Trainer)->dict|None:
     else: s = mlm_scores(self.model, self._eval[self.rank::self.world], self.device, self.precision)
     s = all_reduce(s).tolist()
     r = {'step': self.step, 'tokens': self.tokens, 'eval_loss': s[0] / max(s[2], 1), 'eval_accuracy': s[1] / max(s[2], 1), 'eval_masked': int(s[2])}
+    if not math.isfinite(r['eval_loss']): raise FloatingPointError(self._diverged(f"the held-out loss is {r['eval_loss']} at step {self.step}"))
     self.evals.append(r); self._log(r)
     return r
+
+@patch
+def _diverged(self:Trainer, what:str)->str:
+    "The divergence message: what happened and the newest checkpoint whose weights are finite (all processes call it)."
+    last = _broadcast(find_checkpoint(self.out, finite=True) if self.rank == 0 else None, self.rank, self.world)
+    return (f"{what}: the run diverged and nothing was saved. The newest checkpoint with finite weights "
+            f"is {last or 'none'}; resume from it with a lower lr, or check the data")
 
 @patch
 def _log(self:Trainer, rec:dict):
     "Append `rec` to metrics.jsonl (process 0)."
     if self.rank: return
-    with open(self.out/'metrics.jsonl', 'a') as f: f.write(json.dumps(rec) + '\n')
+    with open(self.out/'metrics.jsonl', 'a') as f: f.write(json.dumps(json_safe(rec), allow_nan=False) + '\n')
+
+def _line_step(line:str)->int|None:
+    "The step of one metrics line, or None for a torn or foreign line."
+    try: r = json.loads(line)
+    except ValueError: return None
+    return r['step'] if isinstance(r, dict) and isinstance(r.get('step'), int) else None
 
 def _trim_metrics(path:Path, step:int):
-    "Drop the lines of `path` written after `step` (by a run that was killed after its last checkpoint)."
+    "Drop the lines of `path` written after `step` (by a run killed after its last checkpoint) and any torn line."
     if not path.exists(): return
-    keep = [l for l in path.read_text().splitlines() if l.strip() and json.loads(l)['step'] <= step]
+    lines = [l for l in path.read_text(errors='replace').splitlines() if l.strip()]
+    keep = [l for l in lines if (s := _line_step(l)) is not None and s <= step]
+    if (torn := sum(_line_step(l) is None for l in lines)): warnings.warn(f"{path}: dropped {torn} unreadable line(s), e.g. cut short by a kill")
     tmp = path.with_suffix('.tmp'); tmp.write_text(''.join(l + '\n' for l in keep)); os.replace(tmp, path)
 
 # %% ../nbs/10_train.ipynb #ec8c0868
@@ -691,7 +726,7 @@ def _setup(self:Trainer, resume:bool):
     if self.rank == 0:
         self.out.mkdir(parents=True, exist_ok=True)
         for p in self.out.glob('.*-ckpt-*'): shutil.rmtree(p, ignore_errors=True)   # leftovers of killed writes and deletes
-        ckpt = find_checkpoint(self.out) if resume else None
+        ckpt = find_checkpoint(self.out, finite=True) if resume else None
         if not resume and any(_ckpt_step(p) is not None for p in self.out.iterdir()):
             raise FileExistsError(f"{self.out} already holds checkpoints: pass resume=True to continue that run, or use another out_dir")
     ckpt = _broadcast(ckpt, self.rank, self.world)
@@ -720,6 +755,10 @@ def _done(self:Trainer)->bool:
 @patch
 def fit(self:Trainer, resume:bool=False)->dict:
     "Train until `max_steps` or `max_tokens`; evaluate, log and checkpoint on the way; return the summary."
+    with (folder_lock(self.out) if self.rank == 0 else nullcontext()): return self._fit(resume)   # one run per out_dir
+
+@patch
+def _fit(self:Trainer, resume:bool)->dict:
     c = self.cfg
     ckpt = self._setup(resume)
     n_params = sum(p.numel() for p in self.model.parameters())
