@@ -8,19 +8,21 @@ Docs: https://modernbert-course.github.io/modernbert/phases.html.md"""
 from __future__ import annotations
 import json, math, os, shutil, sys, time, tempfile
 from dataclasses import dataclass, field, asdict, replace
+from functools import partial
 from pathlib import Path
 import torch
 from fastcore.script import call_parse
-from .core import ModernBertConfig, set_seed
+from .core import ModernBertConfig, set_seed, autocast_ctx, default_device
 from .tokenizer import load_tokenizer, config_for_tokenizer, never_mask_ids
 from .data import build_corpus, default_sources, local_source, heldout_reader, ShardReader, format_table
-from .optim import warmup_stable_decay
-from .train import TrainConfig, Trainer, load_checkpoint_model, eval_batches, mlm_scores
+from .optim import warmup_stable_decay, StableAdamW, param_groups
+from .train import TrainConfig, Trainer, load_checkpoint_model, eval_batches, mlm_scores, choose_precision, _timed_step
 from .model import ModernBertForMaskedLM
 
 # %% auto #0
-__all__ = ['RECIPES', 'FILL_EXAMPLES', 'Phase', 'Recipe', 'recipe_table', 'phase_configs', 'token_counts', 'unigram_baseline',
-           'build_phase_corpus', 'run_phase', 'run_recipe', 'finish_report', 'pretrain_cli']
+__all__ = ['RECIPES', 'FILL_EXAMPLES', 'Phase', 'Recipe', 'recipe_table', 'phase_configs', 'process_start', 'phase_seconds',
+           'measure_rate', 'TimedTrainer', 'token_counts', 'unigram_baseline', 'build_phase_corpus', 'plan_phase',
+           'run_phase', 'run_recipe', 'finish_report', 'pretrain_cli']
 
 # %% ../nbs/12_phases.ipynb #1faa533c
 @dataclass
@@ -42,6 +44,7 @@ class Phase:
     min_rows:int|None=None            # batch-size warmup from this many rows ...
     batch_warmup:float=0.0            # ... over this fraction of the phase's tokens
     mix:dict|None=None                # requested token shares by source (None: the corpus as built)
+    mask_p:float=0.3                  # masking rate (the paper: 30%)
 
     @property
     def schedule(self)->str:
@@ -60,11 +63,13 @@ class Recipe:
     init:str='random'                 # 'random', or 'tile' from a smaller checkpoint (`--from`)
     eval_batches:int=8
     seed:int=17
-    precision:str='auto'              # 'auto' measures bf16 against fp32 once per phase; 'bf16' or 'fp32' to skip that
+    precision:str='auto'              # 'auto' measures bf16 against fp32 once per run; 'bf16' or 'fp32' to skip that
+    minutes:float|None=None           # wall-clock budget of the whole command; None: the phases' token budgets
+    report_seconds:float=20.0         # time kept at the end of a budgeted run for the report and the export
 
     def scaled(self, f:float):
-        "The same recipe with every token budget (and the corpus) multiplied by `f`."
-        return replace(self, phases=[replace(p, tokens=max(1, int(p.tokens * f))) for p in self.phases],
+        "The same recipe with every token budget (and the corpus) multiplied by `f`: a token-budgeted run."
+        return self if f == 1 else replace(self, minutes=None, phases=[replace(p, tokens=max(1, int(p.tokens * f))) for p in self.phases],
                        corpus_tokens=None if self.corpus_tokens is None else max(1, int(self.corpus_tokens * f)))
 
 # %% ../nbs/12_phases.ipynb #5b23fdb2
@@ -86,7 +91,7 @@ RECIPES = {
                 Phase('context', 512, 300_000, 1e-3, global_rope_theta=160_000.0, rows=2, row_len=1024),
                 Phase('decay', 512, 200_000, 1e-3, decay=1.0, lr_floor=0.001, global_rope_theta=160_000.0, rows=2, row_len=1024,
                       mix={'docstrings': 0.35, 'pydoc-topics': 0.15, 'python-code': 0.5})],
-        vocab_size=4096, corpus_tokens=1_600_000, tokenizer_bytes=2_000_000, eval_batches=6),
+        vocab_size=4096, corpus_tokens=1_600_000, tokenizer_bytes=2_000_000, eval_batches=6, minutes=11),
     'base': Recipe('base', asdict(ModernBertConfig.base()) | dict(attn_out_dropout=0.1),
         phases=_paper_phases(8e-4, 3e-4, 3e9, 50e9, rows=6, row_len=16_384, accum=6), seed=17),
     'large': Recipe('large', asdict(ModernBertConfig.large()) | dict(attn_out_dropout=0.1),
@@ -95,9 +100,9 @@ RECIPES = {
 }
 
 def recipe_table(r:Recipe)->pd.DataFrame:
-    "One row per phase: what changes between phases."
+    "One row per phase: what changes between phases (`tokens` is the share of the time under a time budget)."
     import pandas as pd
-    return pd.DataFrame([dict(phase=p.name, context=p.seq_len, tokens=f"{p.tokens:,.0f}", lr=f"{p.lr:g}", schedule=p.schedule,
+    return pd.DataFrame([dict(phase=p.name, context=p.seq_len, tokens=f"{p.tokens:,.0f}" if r.minutes is None else f"{p.tokens / sum(q.tokens for q in r.phases):.0%} of {r.minutes:g} min", lr=f"{p.lr:g}", schedule=p.schedule,
                               rope_theta=f"{p.global_rope_theta:,.0f} / {p.local_rope_theta:,.0f}", weight_decay=f"{p.weight_decay:g}",
                               batch=f"{p.rows}x{p.row_len:,} x{p.grad_accum}" + (f" (from {p.min_rows} rows)" if p.min_rows else ''),
                               mix=', '.join(f"{k} {v:.0%}" for k, v in p.mix.items()) if p.mix else 'corpus') for p in r.phases])
@@ -110,17 +115,94 @@ def phase_configs(r:Recipe, p:Phase, tok, out_dir, eval_every:int=0, ckpt_every:
     cfg = config_for_tokenizer(tok, cfg)
     bw = int(p.batch_warmup * p.tokens)
     tc = TrainConfig(max_tokens=p.tokens, rows=p.rows, row_len=p.row_len, seq_len=p.seq_len, grad_accum=p.grad_accum,
-                     min_rows=p.min_rows if bw else None, batch_warmup_tokens=bw, lr=p.lr, weight_decay=p.weight_decay,
+                     min_rows=p.min_rows if bw else None, batch_warmup_tokens=bw, lr=p.lr, mask_p=p.mask_p, weight_decay=p.weight_decay,
                      warmup=p.warmup, decay=p.decay, lr_floor=p.lr_floor, eval_every=eval_every, eval_batches=r.eval_batches,
                      ckpt_every=ckpt_every, out_dir=str(out_dir), seed=r.seed, precision=r.precision)
     return cfg, tc
+
+# %% ../nbs/12_phases.ipynb #b7d1a002
+def process_start()->float:
+    "When this process started (wall clock, Linux `/proc`; elsewhere now): a budget counts the start-up too."
+    try:
+        ticks = int(Path('/proc/self/stat').read_text().rsplit(')', 1)[1].split()[19])
+        uptime = float(Path('/proc/uptime').read_text().split()[0])
+        return time.time() - uptime + ticks / os.sysconf('SC_CLK_TCK')
+    except (OSError, ValueError, IndexError): return time.time()
+
+def phase_seconds(left:float, # seconds until the deadline
+                  shares:list, # each remaining phase's share of the time (this phase first)
+                  reserve:float=0.0, # seconds kept for what follows the phases (report, export)
+                 )->float:
+    "Wall seconds for the first of the remaining phases: its share of the time left after `reserve`."
+    return max(0.0, left - reserve) * shares[0] / sum(shares)
+
+# %% ../nbs/12_phases.ipynb #b7d1a005
+def measure_rate(config:ModernBertConfig, tc:TrainConfig, precision:str='fp32', device=None, steps:int=2)->float:
+    "Training tokens per second of `config` at `tc`'s batch (rows x row_len, documents of seq_len): the best of `steps`."
+    device = torch.device(device or default_device())
+    rng = torch.get_rng_state()
+    model = ModernBertForMaskedLM(config).to(device).train()
+    opt = StableAdamW(param_groups(model, tc.weight_decay), lr=tc.lr)
+    g = torch.Generator().manual_seed(0)
+    n = tc.rows * tc.row_len                                     # one micro-batch of full rows
+    ids = torch.randint(5, config.vocab_size, (n,), generator=g).to(device)
+    labels = torch.where(torch.rand(n, generator=g) < tc.mask_p, ids.cpu(), -100).to(device)
+    cu = torch.arange(0, n + 1, tc.seq_len).clamp(max=n).unique().to(torch.int32).to(device)
+    best = math.inf
+    for i in range(steps + 1):                                   # the first step warms up
+        t = time.perf_counter()
+        for _ in range(tc.grad_accum):
+            with autocast_ctx(device, enabled=precision == 'bf16'):
+                out = model(ids, labels=labels, cu_seqlens=cu, max_seqlen=int(cu.diff().max()), sparse=True)
+            out.loss.backward()
+        opt.step(); opt.zero_grad(set_to_none=True)
+        if device.type == 'cuda': torch.cuda.synchronize()
+        if i: best = min(best, time.perf_counter() - t)
+    torch.set_rng_state(rng)
+    return n * tc.grad_accum / best
+
+# %% ../nbs/12_phases.ipynb #b7d1a008
+class TimedTrainer(Trainer):
+    "A `Trainer` that ends by `deadline`: its recent tokens/s re-plan `max_tokens`, and the schedule follows."
+    def __init__(self, *args, deadline:float|None=None, # wall-clock time (time.time()) the training loop must end by
+                 replan_every:int=10, window:float=60.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.deadline, self.replan_every, self.window, self.marks, self.plans = deadline, replan_every, window, [], []
+        self.warmup_tokens = self.cfg.warmup * self.cfg.max_tokens   # fixed by the first plan
+
+    def _setup(self, resume:bool):
+        ckpt = super()._setup(resume)
+        if ckpt is not None:                                     # the plan the checkpoint was written under
+            self.cfg.max_tokens = json.loads((ckpt/'trainer.json').read_text())['train_config']['max_tokens']
+            self.deadline = None
+        self.lay_out(self.cfg.max_tokens)
+        return ckpt
+
+    def lay_out(self, total:int):
+        "Set the token budget to `total` and lay the schedule out on it."
+        c = self.cfg; c.max_tokens = total
+        warm = min(self.warmup_tokens, total * (1 - c.decay))
+        self.sched.fn = partial(warmup_stable_decay, total=total, warmup=warm, decay=c.decay * total, alpha=c.lr_floor)
+        self.sched._apply()
+
+    def _done(self)->bool:
+        if self.deadline is not None and (not self.marks or self.marks[-1][1] != self.step): self._tick()
+        return super()._done()
+
+    def _tick(self):
+        now = time.time(); self.marks.append((now, self.step, self.tokens))
+        while len(self.marks) > 2 and now - self.marks[0][0] > self.window: self.marks.pop(0)
+        t0, _, n0 = self.marks[0]
+        if self.step % self.replan_every or now <= t0 or self.tokens <= n0: return
+        total = max(self.tokens + 1, int(self.tokens + (self.tokens - n0) / (now - t0) * (self.deadline - now)))
+        self.lay_out(total); self.plans.append((self.step, total))
 
 # %% ../nbs/12_phases.ipynb #70a3e06e
 def token_counts(corpus_dir, vocab_size:int, max_tokens:int=2_000_000)->torch.Tensor:
     "Token frequencies (add-one smoothed) of the first `max_tokens` training tokens of a corpus."
     counts, n = torch.ones(vocab_size, dtype=torch.float64), 0
     for doc in ShardReader(Path(corpus_dir), shuffle=False, epochs=1):
-        d = torch.as_tensor(doc, dtype=torch.long); counts += torch.bincount(d, minlength=vocab_size).double()[:vocab_size]
+        d = torch.tensor(doc, dtype=torch.long); counts += torch.bincount(d, minlength=vocab_size).double()[:vocab_size]
         n += len(d)
         if n >= max_tokens: break
     return counts
@@ -161,35 +243,90 @@ def build_phase_corpus(out:Path, r:Recipe, tok=None, data=None, mix:dict|None=No
     return out
 
 # %% ../nbs/12_phases.ipynb #f75dace0
-def run_phase(r:Recipe, i:int, p:Phase, d:Path, corpus:Path, tok, init_from, resume:bool, eval_every:int=0, heldout=None)->dict:
+def _read(p:Path): return json.loads(p.read_text()) if p.exists() else None
+def _write(p:Path, d:dict):
+    tmp = p.with_name(f'.{p.name}.tmp'); tmp.write_text(json.dumps(d, indent=1, default=str)); os.replace(tmp, p)
+
+def plan_phase(r:Recipe, p:Phase, tok, deadline:float, precision:str)->dict:
+    "Tokens for phase `p` if it trains until `deadline` (wall clock), at the rate of a few measured steps."
+    cfg, tc = phase_configs(r, p, tok, '.')
+    rate = measure_rate(cfg, tc, precision)
+    return {'tokens_per_s': round(rate), 'tokens': max(tc.rows * tc.row_len, int(rate * (deadline - time.time())))}
+
+def run_phase(r:Recipe, i:int, p:Phase, d:Path, corpus:Path, tok, init_from, resume:bool, eval_every:int=0, heldout=None,
+              precision:str|None=None, # 'bf16' or 'fp32' (None: the recipe's)
+              seconds:float|None=None, # wall-clock budget of this phase (None: the phase's tokens)
+              tail:float=5.0)->dict:   # seconds kept at the end of a budgeted phase for evaluation and export
     "Train phase `p` into folder `d` starting from `init_from`; export `d/hf`; return its summary."
     if _done(d): _log(f"phase {i} ({p.name}) already done"); return json.loads((d/'DONE.json').read_text())
+    t0, deadline = time.time(), None
+    d.mkdir(parents=True, exist_ok=True)
+    plan = _read(d/'plan.json') if resume else None              # a resumed phase keeps the plan it started with
+    if seconds is not None and plan is None:
+        deadline = t0 + seconds - tail                            # the training loop's; evaluation and export follow
+        plan = {'seconds': round(seconds, 1)} | plan_phase(r, p, tok, deadline, precision or r.precision)
+        _write(d/'plan.json', plan)
+    if plan is not None: p = replace(p, tokens=plan['tokens'])
     cfg, tc = phase_configs(r, p, tok, d/'run', eval_every=eval_every)
-    _log(f"phase {i} ({p.name}): context {p.seq_len}, {p.tokens:,} tokens, lr {p.lr:g} ({p.schedule}), "
-         f"RoPE theta {p.global_rope_theta:,.0f}/{p.local_rope_theta:,.0f}" + (f", from {init_from}" if init_from else ''))
-    t = Trainer(cfg, tc, str(corpus), eval_data=str(heldout or corpus/'heldout'), tokenizer=tok, init_from=init_from)
+    if precision: tc.precision = precision
+    _log(f"phase {i} ({p.name}): context {p.seq_len}, {p.tokens:,} tokens"
+         + (f" planned for {plan['seconds']:.0f} s at {plan['tokens_per_s']:,} tokens/s" if plan else '')
+         + f", lr {p.lr:g} ({p.schedule}), RoPE theta {p.global_rope_theta:,.0f}/{p.local_rope_theta:,.0f}" + (f", from {init_from}" if init_from else ''))
+    t = TimedTrainer(cfg, tc, str(corpus), eval_data=str(heldout or corpus/'heldout'), tokenizer=tok, init_from=init_from, deadline=deadline)
     s = t.fit(resume=resume and (d/'run').exists())
     if t.rank == 0:
         t.model.save_hf(d/'hf', tokenizer=tok)
-        s = {**s, 'phase': p.name, 'context': p.seq_len, 'index': i}
+        s = {**s, 'phase': p.name, 'context': p.seq_len, 'index': i, 'wall_s': round(time.time() - t0, 1)}
+        if plan: s |= {'planned_s': plan['seconds'], 'planned_tokens': plan['tokens']}
         _mark(d, s)
     return s
 
+# %% ../nbs/12_phases.ipynb #b7d1a011
+def _budget(r:Recipe, out:Path, minutes:float, start:float, resume:bool)->dict:
+    "The run's time plan: budget, start and the precision chosen once; a resumed run keeps the one it started with."
+    if resume and (old := _read(out/'plan.json')) is not None:
+        if old['minutes'] != minutes: raise ValueError(f"{out} was started with --minutes {old['minutes']:g}; resume it with the same budget")
+        return old | {'start': time.time() - old.get('elapsed', 0.0)}
+    return {'minutes': minutes, 'start': start}
+
+def _choose_precision(r:Recipe)->tuple[str, str]:
+    "bf16 or fp32 for the whole run, measured once on the first phase's model shape; one step each when bf16 is far slower."
+    if r.precision != 'auto': return r.precision, 'recipe'
+    cfg = ModernBertConfig(**{**r.model, 'layer_types': None, 'vocab_size': r.vocab_size, 'pad_token_id': 3, 'cls_token_id': 1,
+                              'sep_token_id': 2, 'mask_token_id': 4})    # the tokenizer is not trained yet: its size is
+    model, n, L = ModernBertForMaskedLM(cfg), min(r.phases[0].rows * r.phases[0].row_len, 4096), r.phases[0].seq_len
+    if default_device().type == 'cpu':           # CPUs without native bf16 run it ~10x slower: one step says so
+        t32 = min(_timed_step(model, n, L, False, torch.device('cpu')) for _ in range(2))
+        t16 = _timed_step(model, n, L, True, torch.device('cpu'))
+        if t16 > 1.5 * t32: return 'fp32', f'auto on CPU: fp32 {t32*1e3:.0f} ms, bf16 {t16*1e3:.0f} ms per step'
+    return choose_precision(model, 'auto', n_tokens=n, seq_len=L)
+
+# %% ../nbs/12_phases.ipynb #b7d1a012
 def run_recipe(recipe:Recipe|str, out, # a recipe (or its name) and the output folder
                resume:bool=False,      # skip finished steps, continue the current phase from its last checkpoint
                data=None,              # your own data (file, folder, glob) instead of the embedded default
                init_from=None,         # start from this model (exported folder or checkpoint); its tokenizer is reused
                phases=None,            # names of the phases to run (default: all), e.g. ['decay'] to anneal only
-               scale:float=1.0,        # multiply every token budget
-               eval_every:int=0)->dict:
+               scale:float=1.0,        # multiply every token budget (a token-budgeted run)
+               eval_every:int=0,
+               minutes:float|None=None, # wall-clock budget of the whole run (default: the recipe's; 0: token budgets)
+               start:float|None=None)->dict: # when the budget started (default: now; the command passes its process start)
     "Run a recipe end to end: corpus, tokenizer, phases, export; returns the summary."
-    r = (RECIPES[recipe] if isinstance(recipe, str) else recipe).scaled(scale)
+    r = (RECIPES[recipe] if isinstance(recipe, str) else recipe)
+    if minutes and scale != 1: raise ValueError(f"minutes={minutes} and scale={scale}: a run has a time budget or scaled token budgets, not both")
+    r = r.scaled(scale)
+    minutes = r.minutes if minutes is None else (minutes or None)
+    if minutes is not None and not (math.isfinite(minutes) and minutes > 0): raise ValueError(f"minutes={minutes} must be a positive number")
+    start = start or time.time()
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     if not resume and ((out/'corpus').exists() or any(out.glob('[0-9]-*'))):
         raise FileExistsError(f"{out} holds an earlier run: pass --resume to continue it, or choose another --out")
-    t0 = time.time()
     todo = [(i, p) for i, p in enumerate(r.phases, 1) if phases is None or p.name in phases]
     if not todo: raise ValueError(f"no phase named {phases} in recipe {r.name!r}: choose from {[p.name for p in r.phases]}")
+    budget = _budget(r, out, minutes, start, resume) if minutes else None
+    precision, why = (budget['precision'], budget['precision_why']) if budget and 'precision' in budget else _choose_precision(r)
+    if budget: _write(out/'plan.json', budget | {'precision': precision, 'precision_why': why})
+    _log(f"precision {precision} for every phase ({why})" + (f"; time budget {minutes:g} min" if budget else ''))
     init, tok = None, None
     if init_from is not None:
         m, tdir = _source_model(init_from); tok = load_tokenizer(tdir)
@@ -202,17 +339,23 @@ def run_recipe(recipe:Recipe|str, out, # a recipe (or its name) and the output f
     mix = todo[0][1].mix if len(todo) == 1 and data is None else None   # your own data: the phase's mix of default sources does not apply
     corpus = build_phase_corpus(out/'corpus', r, tok, data, mix)
     tok = tok or load_tokenizer(corpus/'tokenizer')
-    results = []
-    for i, p in todo:
+    results, shares = [], [p.tokens for _, p in todo]
+    left = lambda: budget['start'] + minutes * 60 - time.time()                  # seconds until the deadline
+    for k, (i, p) in enumerate(todo):
         if p.mix and len(todo) > 1 and data is None:   # a phase with its own mix gets its own corpus, same tokenizer
-            pc = build_phase_corpus(out/f'corpus-{p.name}', r, tok, data, p.mix, max_tokens=int(p.tokens * 1.2))
+            want = int(1.2 * p.tokens)
+            if budget and results: want = int(1.2 * results[-1]['tokens_per_s'] * phase_seconds(left(), shares[k:], r.report_seconds))
+            pc = build_phase_corpus(out/f'corpus-{p.name}', r, tok, data, p.mix, max_tokens=want)
         else: pc = corpus
-        s = run_phase(r, i, p, out/f'{i}-{p.name}', pc, tok, init, resume, eval_every, heldout=corpus/'heldout')
+        secs = phase_seconds(left(), shares[k:], r.report_seconds) if budget else None
+        s = run_phase(r, i, p, out/f'{i}-{p.name}', pc, tok, init, resume, eval_every, heldout=corpus/'heldout',
+                      precision=precision, seconds=secs)
         results.append(s); init = out/f'{i}-{p.name}'/'hf'
+        if budget: _write(out/'plan.json', _read(out/'plan.json') | {'elapsed': time.time() - budget['start']})
     final = out/'hf'
     if final.exists(): shutil.rmtree(final)
     shutil.copytree(init, final)
-    return finish_report(out, r, results, corpus, tok, time.time() - t0)
+    return finish_report(out, r, results, corpus, tok, start, minutes)
 
 # %% ../nbs/12_phases.ipynb #76d40914
 FILL_EXAMPLES = ['def __init__(self, name, [MASK]=None):', 'for i in range(len([MASK])):', 'import numpy as [MASK]',
@@ -223,9 +366,17 @@ def _md_table(rows:list)->str:
     "A markdown table of dicts (floats to 4 places, ints with commas)."
     return format_table(rows, _cell)
 
-def finish_report(out:Path, r:Recipe, results:list, corpus:Path, tok, seconds:float)->dict:
+def _phase_row(s:dict, loss:float, correct:float, n:float)->dict:
+    "One report row: what the phase planned (under a budget) and did, and its held-out scores."
+    plan = {'planned_s': round(s['planned_s']), 'planned_tokens': s['planned_tokens']} if 'planned_s' in s else {}
+    return dict(phase=f"{s['index']}-{s['phase']}", context=s['context'], **plan, wall_s=round(s.get('wall_s', s['time_s'])),
+                tokens=s['tokens'], tokens_per_s=round(s['tokens_per_s']), eval_loss=loss / n, eval_accuracy=correct / n)
+
+def finish_report(out:Path, r:Recipe, results:list, corpus:Path, tok, start:float, minutes:float|None=None)->dict:
     "Every phase's export and the unigram baseline on the same held-out masked tokens; fill-mask through transformers; summary.json."
     from transformers import pipeline
+    from transformers.utils import logging as hf_logging
+    hf_logging.disable_progress_bar()                               # no weight-loading bars in the report
     p = r.phases[-1]
     c = ModernBertForMaskedLM.from_hf(out/'hf').config
     tc = TrainConfig(max_tokens=1, seq_len=p.seq_len, rows=p.rows, row_len=p.row_len, eval_batches=r.eval_batches, seed=r.seed)
@@ -233,21 +384,21 @@ def finish_report(out:Path, r:Recipe, results:list, corpus:Path, tok, seconds:fl
     rows = []
     for s in results:
         m = ModernBertForMaskedLM.from_hf(out/f"{s['index']}-{s['phase']}"/'hf')
-        loss, correct, n = mlm_scores(m, batches, torch.device('cpu')).tolist()
-        rows.append(dict(phase=f"{s['index']}-{s['phase']}", context=s['context'], tokens=s['tokens'], seconds=round(s['time_s']),
-                         tokens_per_s=round(s['tokens_per_s']), eval_loss=loss / n, eval_accuracy=correct / n))
+        rows.append(_phase_row(s, *mlm_scores(m, batches, torch.device('cpu')).tolist()))
     uni = unigram_baseline(token_counts(corpus, c.vocab_size), batches)
     rows.append(dict(phase='unigram baseline', eval_loss=uni['eval_loss'], eval_accuracy=uni['eval_accuracy']))
     fm = pipeline('fill-mask', model=str(out/'hf'), tokenizer=str(out/'hf'), top_k=3)
     fills = {ex: [f['token_str'] for f in fm(ex)] for ex in FILL_EXAMPLES}
-    summary = dict(recipe=r.name, out=str(out), export=str(out/'hf'), wall_seconds=round(seconds), eval_masked_tokens=uni['eval_masked'],
-                   phases=rows, fill_mask=fills, parameters=sum(q.numel() for q in m.parameters()))
+    seconds = time.time() - start
+    summary = dict(recipe=r.name, out=str(out), export=str(out/'hf'), budget_minutes=minutes, wall_seconds=round(seconds),
+                   eval_masked_tokens=uni['eval_masked'], phases=rows, fill_mask=fills, parameters=sum(q.numel() for q in m.parameters()))
     tmp = out/'.summary.json.tmp'; tmp.write_text(json.dumps(summary, indent=1, default=str)); os.replace(tmp, out/'summary.json')
     print(f"\nheld-out MLM at 15% masking, context {p.seq_len}, {uni['eval_masked']:,} masked tokens:")
     print(_md_table(rows))
     print("\nfill-mask through transformers' pipeline (top 3):")
     for ex, f in fills.items(): print(f"  {ex!r:45} -> {f}")
-    _log(f"done in {seconds / 60:.1f} min; the model is in {out/'hf'} (AutoModelForMaskedLM / pipeline('fill-mask') load it)")
+    _log(f"done in {seconds / 60:.1f} min" + (f" (budget {minutes:g} min)" if minutes else '')
+         + f"; the model is in {out/'hf'} (AutoModelForMaskedLM / pipeline('fill-mask') load it)")
     return summary
 
 # %% ../nbs/12_phases.ipynb #ab9e6a1e
@@ -258,12 +409,14 @@ def pretrain_cli(recipe:str='demo',  # 'demo', 'base' or 'large'
                  phase:str=None,      # run only these phases (comma-separated names, e.g. 'decay')
                  data:str=None,       # your own training data (file, folder or glob) instead of the embedded default
                  from_:str=None,      # start from this exported folder or checkpoint (its tokenizer is reused)
+                 minutes:float=None,  # wall-clock budget of the whole command (demo: 11); 0: the recipe's token budgets
                  scale:float=1.0,     # multiply every token budget (e.g. 0.01 for a smoke test of 'base')
                  eval_every:int=0,    # evaluate every N steps inside a phase (0: at the end of each phase)
                 ):
     "Pretrain a ModernBERT with the three-phase recipe, evaluate it and export it for transformers."
+    start = process_start()
     if recipe not in RECIPES: raise SystemExit(f"unknown recipe {recipe!r}: choose one of {list(RECIPES)}")
     if RECIPES[recipe].init == 'tile' and from_ is None and phase is None:
         _log(f"recipe {recipe!r} is meant to start from a smaller checkpoint (--from); starting from random weights")
     run_recipe(recipe, out, resume=resume, data=data, init_from=from_, phases=phase.split(',') if phase else None,
-               scale=scale, eval_every=eval_every)
+               scale=scale, eval_every=eval_every, minutes=minutes, start=start)
