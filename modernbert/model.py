@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 import torch, torch.nn.functional as F
 from torch import Tensor, nn
+from transformers.utils import ModelOutput as _HFModelOutput
 from .core import ModernBertConfig, config_to_hf_dict, config_from_hf
-from .rope import RotaryEmbedding, packed_positions
+from .rope import RotaryEmbedding, packed_positions, rope_cos_sin, rope_inv_freq, apply_rope
 from .geglu import ModernBertMLP, ACT_FNS
 from .attention import ModernBertAttention, AttnBatch, resolve_attn_impl
 from .unpadding import unpad_input, pad_output, check_ids, check_padded, check_packed
@@ -46,11 +47,11 @@ class ModernBertEncoderLayer(nn.Module):
 
 # %% ../nbs/08_model.ipynb #c27979e7
 @dataclass
-class ModelOutput:
-    "What the models return; fields are None when not computed."
-    last_hidden_state:Tensor|None=None  # (B, L, d) padded call, (N, d) packed call
-    logits:Tensor|None=None             # (B, L, V) / (N, V); (M, V) with sparse prediction
+class ModelOutput(_HFModelOutput):
+    "What the models return: transformers' `ModelOutput` (attribute, key and index access; None fields are skipped)."
     loss:Tensor|None=None               # mean cross-entropy over labelled tokens
+    logits:Tensor|None=None             # (B, L, V) / (N, V); (M, V) with sparse prediction
+    last_hidden_state:Tensor|None=None  # (B, L, d) padded call, (N, d) packed call
     labels:Tensor|None=None             # (M,) the labels of the rows in `logits` under sparse prediction
 
 class ModernBertModel(nn.Module):
@@ -104,8 +105,10 @@ def _model_forward(self:ModernBertModel,
                    attention_mask:Tensor|None=None,  # (B, L) 1 = real token; padded input only
                    cu_seqlens:Tensor|None=None,      # (B+1,) document boundaries: packed input
                    max_seqlen:int|None=None,         # longest document: packed input
+                   token_type_ids:Tensor|None=None,  # ignored (ModernBERT has no segment embeddings): a tokenizer's dict passes as is
                   )->ModelOutput:                    # last_hidden_state (B, L, d) or (N, d)
     "Encode a padded or packed batch."
+    if torch.compiler.is_compiling(): return ModelOutput(last_hidden_state=self.forward_traced(input_ids, attention_mask, cu_seqlens)[0])
     ids, batch, unpad = self._prepare(input_ids, attention_mask, cu_seqlens, max_seqlen)
     h = self.forward_packed(ids, batch)
     return ModelOutput(last_hidden_state=h if unpad is None else pad_output(h, *unpad))
@@ -160,8 +163,10 @@ def _mlm_forward(self:ModernBertForMaskedLM,
                  cu_seqlens:Tensor|None=None,     # (B+1,) packed input
                  max_seqlen:int|None=None,        # packed input
                  sparse:bool|None=None,           # decode only labelled rows (default: config.sparse_prediction)
+                 token_type_ids:Tensor|None=None, # ignored: a tokenizer's dict passes as is
                 )->ModelOutput:
     "Masked-LM forward: logits (and the loss when `labels` are given)."
+    if torch.compiler.is_compiling(): return self.forward_traced(input_ids, attention_mask, labels, cu_seqlens)
     ids, batch, unpad = self.model._prepare(input_ids, attention_mask, cu_seqlens, max_seqlen)
     h = self.model.forward_packed(ids, batch)                            # (N, d)
     sparse = self.config.sparse_prediction if sparse is None else sparse
@@ -183,6 +188,54 @@ def mlm_loss(logits:Tensor, labels:Tensor)->Tensor:
     return F.cross_entropy(logits.float(), labels, ignore_index=-100)
 
 ModernBertForMaskedLM.forward = _mlm_forward
+
+# %% ../nbs/08_model.ipynb #c03ea1d0
+def _traced_batch(input_ids:Tensor, attention_mask:Tensor|None, cu_seqlens:Tensor|None)->tuple:
+    "(ids, valid, doc, pos), each (B, L) (packed input: (1, N)), computed on the device with no host sync."
+    if cu_seqlens is not None:                                                   # packed (N,): one row of documents
+        tok = torch.arange(input_ids.shape[0], device=input_ids.device)         # (N,)
+        cu = cu_seqlens.to(device=input_ids.device, dtype=torch.int64)
+        doc = torch.searchsorted(cu[1:], tok, right=True)                       # (N,) document of each token
+        return input_ids[None], torch.ones_like(tok, dtype=torch.bool)[None], doc[None], (tok - cu[doc])[None]
+    valid = torch.ones_like(input_ids, dtype=torch.bool) if attention_mask is None else attention_mask.bool()
+    return input_ids, valid, torch.zeros_like(input_ids), (valid.cumsum(-1) - 1).clamp_min(0)   # pos: n-th real token
+
+def _attn_dense(attn:ModernBertAttention, x:Tensor, mask:Tensor, cos:Tensor, sin:Tensor)->Tensor:
+    "One attention layer on (B, L, d) rows with a (B, 1, L, L) boolean mask (True = may attend)."
+    B, L, _ = x.shape
+    q, k, v = attn.Wqkv(x).view(B, L, 3, attn.H, attn.D).unbind(2)           # (B, L, H, D) each
+    q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
+    p = attn.config.attention_dropout if attn.training else 0.0
+    o = F.scaled_dot_product_attention(*(t.transpose(1, 2) for t in (q, k, v)), attn_mask=mask, dropout_p=p, scale=attn.D ** -0.5)
+    return attn.out_drop(attn.Wo(o.transpose(1, 2).reshape(B, L, attn.H * attn.D)))   # (B, L, d)
+
+def _forward_traced(self:ModernBertModel, input_ids, attention_mask=None, cu_seqlens=None)->tuple:
+    "The encoder with dense masks and no host syncs; returns (hidden (B, L, d) or (N, d), valid (B, L))."
+    ids, valid, doc, pos = _traced_batch(input_ids, attention_mask, cu_seqlens)
+    see = (doc[:, :, None] == doc[:, None, :]) & valid[:, None, :] | ~valid[:, :, None]   # (B, L, L); padding rows see all
+    near = (pos[:, :, None] - pos[:, None, :]).abs() <= self.config.sliding_window          # the +/-w band
+    masks = {None: see[:, None], self.config.sliding_window: (see & near)[:, None]}          # (B, 1, L, L) per layer type
+    angles = {t: rope_cos_sin(pos, rope_inv_freq(self.config.head_dim, t).to(pos.device))
+              for t in {self.config.global_rope_theta, self.config.local_rope_theta}}       # (B, L, D) each
+    x = self.embeddings(ids)                                                              # (B, L, d)
+    for i, layer in enumerate(self.layers):
+        x = x + _attn_dense(layer.attn, layer.attn_norm(x), masks[layer.attn.window], *angles[self.config.rope_theta(i)])
+        x = x + layer.mlp(layer.mlp_norm(x))
+    x = torch.where(valid[..., None], self.final_norm(x), 0.0)                            # zeros at padding, as pad_output
+    return (x[0] if cu_seqlens is not None else x), valid
+
+def _mlm_forward_traced(self:ModernBertForMaskedLM, input_ids, attention_mask=None, labels=None, cu_seqlens=None)->ModelOutput:
+    "Masked-LM on the traced path: every row decoded (no sparse prediction: its row count is data-dependent)."
+    h, valid = self.model.forward_traced(input_ids, attention_mask, cu_seqlens)
+    logits = torch.where(valid[..., None] if cu_seqlens is None else valid[0, :, None], self.decoder(self.head(h)), 0.0)
+    loss = None
+    if labels is not None:                                   # mean over labelled tokens; 0 when none, as mlm_loss
+        lab = labels.flatten()
+        ce = F.cross_entropy(logits.float().view(-1, logits.shape[-1]), lab, ignore_index=-100, reduction='sum')
+        loss = ce / (lab != -100).sum().clamp_min(1)
+    return ModelOutput(logits=logits, loss=loss, last_hidden_state=h)
+
+ModernBertModel.forward_traced, ModernBertForMaskedLM.forward_traced = _forward_traced, _mlm_forward_traced
 
 # %% ../nbs/08_model.ipynb #af5b3144
 def _read_weights(folder:Path)->dict:
@@ -259,7 +312,8 @@ def _save_hf(self, path, # output folder (created if needed)
     if tokenizer is not None:
         tokenizer.save_pretrained(path)
         tc = path/'tokenizer_config.json'
-        d = json.loads(tc.read_text()); d['tokenizer_class'] = 'PreTrainedTokenizerFast'
+        d = json.loads(tc.read_text())
+        d.update(tokenizer_class='PreTrainedTokenizerFast', model_max_length=c.max_position_embeddings)  # truncation=True fits the model
         _atomic_write(tc, lambda t: Path(t).write_text(json.dumps(d, indent=2)))
     return path
 

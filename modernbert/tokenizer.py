@@ -99,13 +99,16 @@ def bytes_per_token(tok, texts:Iterable[str])->float:
     return sum(len(t.encode()) for t in texts) / nt
 
 # %% ../nbs/01_tokenizer.ipynb #11e78d4a
-def save_tokenizer(tok:PreTrainedTokenizerFast, path)->Path:
+def save_tokenizer(tok:PreTrainedTokenizerFast, path,
+                   model_max_length:int|None=None, # the model's max_position_embeddings: `truncation=True` cuts there
+                  )->Path:
     "Save `tok` to the folder `path` so that `AutoTokenizer` in transformers 4.x and 5.x loads it, round-tripping."
     path = Path(path)
     tok.save_pretrained(path)
     f = path/'tokenizer_config.json'
     cfg = json.loads(f.read_text())
     cfg.update(tokenizer_class='PreTrainedTokenizerFast', clean_up_tokenization_spaces=False)
+    if model_max_length is not None: cfg['model_max_length'] = int(model_max_length)
     f.write_text(json.dumps(cfg, indent=2, ensure_ascii=False))
     return path
 

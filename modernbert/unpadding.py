@@ -35,7 +35,8 @@ def pad_output(x:Tensor,       # (N, ...) per-token values
 
 # %% ../nbs/06_unpadding.ipynb #58070f90
 def check_ids(input_ids:Tensor, vocab_size:int):
-    "Raise a `ValueError` unless `input_ids` are integers in [0, vocab_size)."
+    "Raise a `ValueError` unless `input_ids` are integers in [0, vocab_size); skipped while `torch.compile`/`torch.export` trace."
+    if torch.compiler.is_compiling(): return   # reading values on the host (.item()) would break the traced graph
     if input_ids.dtype.is_floating_point or input_ids.dtype == torch.bool:
         raise ValueError(f"input_ids must be integer token ids, got dtype {input_ids.dtype}")
     if input_ids.numel() == 0: raise ValueError("empty batch: input_ids has no tokens; pass at least one document")
