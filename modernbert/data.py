@@ -6,7 +6,7 @@ Docs: https://modernbert-course.github.io/modernbert/data.html.md"""
 
 # %% ../nbs/02_data.ipynb #016b4e07
 from __future__ import annotations
-import ast, fnmatch, glob, hashlib, html.parser, json, os, re, shutil, sysconfig, time
+import ast, fnmatch, glob, hashlib, html.parser, json, os, re, shutil, sysconfig, time, warnings
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,15 +14,17 @@ from typing import Annotated, Callable, Iterable, Iterator, NamedTuple
 import numpy as np, pyarrow as pa, pyarrow.parquet as pq
 from fastcore.basics import patch
 from fastcore.script import call_parse, store_true
+from .core import claim_folder, owned, clear_owned, user_errors, MARKER
 from .tokenizer import train_tokenizer, load_tokenizer, save_tokenizer
 
 # %% auto #0
-__all__ = ['TEST_DIRS', 'CODE_EXTS', 'TEXT_EXTS', 'GENERATED_RE', 'CONTROL_RE', 'SHARD_SCHEMA', 'REGISTRY', 'EVAL_ONLY', 'Doc',
-           'Source', 'read_text_file', 'python_files', 'python_code', 'docstring_page', 'python_docstrings',
-           'pydoc_topics', 'default_sources', 'html_to_text', 'files_source', 'local_source', 'hf_source',
-           'clean_reason', 'doc_hash', 'is_heldout', 'clean_docs', 'training_texts', 'mix_streams', 'mix_by_quota',
-           'encode_batch', 'ShardWriter', 'shard_stream', 'ShardRows', 'tokenizer_info', 'format_table', 'build_corpus',
-           'ShardReader', 'heldout_reader', 'registry_sources', 'corpus_cli']
+__all__ = ['TEST_DIRS', 'CODE_EXTS', 'TEXT_EXTS', 'FEW_FILES', 'GENERATED_RE', 'CONTROL_RE', 'DROP_REASONS', 'SHARD_SCHEMA',
+           'CORPUS_FILES', 'REGISTRY', 'EVAL_ONLY', 'Doc', 'Source', 'read_text_file', 'python_files', 'python_code',
+           'docstring_page', 'python_docstrings', 'pydoc_topics', 'default_sources', 'html_to_text', 'files_source',
+           'local_source', 'hf_source', 'clean_reason', 'doc_hash', 'is_heldout', 'clean_docs', 'drop_summary',
+           'training_texts', 'mix_streams', 'mix_by_quota', 'encode_batch', 'ShardWriter', 'shard_stream', 'ShardRows',
+           'tokenizer_info', 'format_table', 'build_corpus', 'ShardReader', 'heldout_reader', 'registry_sources',
+           'corpus_cli']
 
 # %% ../nbs/02_data.ipynb #e60a8050
 class Doc(NamedTuple):
@@ -30,7 +32,7 @@ class Doc(NamedTuple):
     text:str|None     # None when the document could not be read; `error` says why
     group:str         # held-out unit: a module, a file, a topic; a group is held out whole
     path:str=''       # where it came from, relative to the source's root (for the held-out manifest)
-    error:str=''      # 'unreadable', 'too_large', 'binary' or 'not_utf8' when `text` is None
+    error:str=''      # why `text` is None: a key of `DROP_REASONS` ('not_utf8', 'binary', 'too_large', ...)
 
 @dataclass
 class Source:
@@ -44,10 +46,11 @@ class Source:
     def __repr__(self): return f"Source({self.name!r}, kind={self.kind!r}, weight={self.weight})"
 
 def read_text_file(p:Path, max_bytes:int=1_000_000)->tuple[str|None, str]:
-    "The text of file `p`, or None and the reason: 'unreadable', 'too_large', 'binary', 'not_utf8'."
+    "The text of file `p`, or None and the reason: 'unreadable', 'permission_denied', 'too_large', 'binary', 'not_utf8'."
     try:
         if p.stat().st_size > max_bytes: return None, 'too_large'
         b = p.read_bytes()
+    except PermissionError: return None, 'permission_denied'
     except OSError: return None, 'unreadable'
     if b'\x00' in b: return None, 'binary'
     try: return b.decode('utf-8'), ''
@@ -149,8 +152,11 @@ def _files(path:Path, exts:tuple)->list[Path]:
     ps = [Path(p) for p in glob.glob(str(path), recursive=True)] if any(c in str(path) for c in '*?[') else path.rglob('*')
     return sorted(p for p in ps if p.is_file() and p.name.lower().endswith(exts))
 
-def _rows(p:Path, text_field:str, group_field:str|None)->Iterator[tuple[str, str]]:
-    "(text, group) of each row of a .jsonl or .parquet file."
+def _bad_row(p:Path, line:int, msg:str, cls=ValueError):
+    return cls(f"{p}:{line}: {msg}; fix that line, or pass bad_rows='skip' (--bad-rows skip) to skip and count such rows")
+
+def _rows(p:Path, text_field:str, group_field:str|None, bad_rows:str='raise')->Iterator[tuple[str|None, str]]:
+    "(text, group) of each row of a .jsonl or .parquet file; a bad row raises naming file and line, or is (None, group)."
     if p.suffix == '.parquet':
         pf = pq.ParquetFile(p)
         if text_field not in pf.schema_arrow.names: raise KeyError(f"{p}: no column {text_field!r} (columns: {pf.schema_arrow.names}); pass text_field=")
@@ -158,13 +164,23 @@ def _rows(p:Path, text_field:str, group_field:str|None)->Iterator[tuple[str, str
         for b in pf.iter_batches(batch_size=1024, columns=[text_field] + ([group_field] if group_field else [])):
             d = b.to_pydict()
             for j, t in enumerate(d[text_field]):
-                yield t, (str(d[group_field][j]) if group_field else f'{p.name}:{i}'); i += 1
+                g = str(d[group_field][j]) if group_field else f'{p.name}:{i}'
+                if not isinstance(t, str) and bad_rows == 'raise': raise _bad_row(p, i + 1, f"column {text_field!r} holds a {type(t).__name__}, not text")
+                yield (t if isinstance(t, str) else None), g; i += 1
         return
-    with open(p, encoding='utf-8') as f:
-        for i, line in enumerate(f):
-            if not line.strip(): continue
-            r = json.loads(line)
-            if text_field not in r: raise KeyError(f"{p}:{i+1}: no field {text_field!r} (fields: {list(r)}); pass text_field=")
+    with open(p, 'rb') as f:
+        for i, raw in enumerate(f):
+            if not raw.strip(): continue
+            try:
+                r = json.loads(raw.decode('utf-8').strip())            # JSONDecodeError and UnicodeDecodeError are ValueErrors
+                if not isinstance(r, dict): raise ValueError(f"a JSON {type(r).__name__}, not an object")
+                if text_field not in r: raise KeyError(f"no field {text_field!r} (fields: {list(r)[:8]}); pass text_field=")
+                if not isinstance(r[text_field], str): raise ValueError(f"field {text_field!r} holds a {type(r[text_field]).__name__}, not text")
+            except (ValueError, KeyError) as e:
+                if bad_rows == 'skip': yield None, f'{p.name} line {i + 1}'; continue
+                msg = (e.args[0] if isinstance(e, KeyError) else f"not UTF-8 ({e.reason})" if isinstance(e, UnicodeDecodeError)
+                       else f"not valid JSON ({e.msg} at column {e.colno})" if isinstance(e, json.JSONDecodeError) else str(e))
+                raise _bad_row(p, i + 1, msg, type(e) if isinstance(e, KeyError) else ValueError) from None
             yield r[text_field], (str(r[group_field]) if group_field else f'{p.name}:{i}')
 
 # %% ../nbs/02_data.ipynb #35cd9135
@@ -174,19 +190,22 @@ def files_source(files:list[Path], # the files, in a fixed order
                  text_field:str='text', # the text column of .jsonl and .parquet rows
                  group_field:str|None=None, # a column naming each row's held-out group (default: each row alone)
                  by:str='file', # split text files by 'file', 'paragraph' or 'line'
+                 bad_rows:str='raise', # a malformed .jsonl/.parquet row: 'raise' (naming file and line) or 'skip' (counted as 'bad_row')
+                 max_file_bytes:int=1_000_000, # larger files are dropped as 'too_large'
                 )->Source:
     "A source over `files`: one document per file, per .jsonl/.parquet row, or per paragraph or line."
     if kind not in ('code', 'text'): raise ValueError(f"{name}: kind={kind!r} must be 'code' or 'text'")
     if by not in ('file', 'paragraph', 'line'): raise ValueError(f"{name}: by={by!r} must be 'file', 'paragraph' or 'line'")
+    if bad_rows not in ('raise', 'skip'): raise ValueError(f"{name}: bad_rows={bad_rows!r} must be 'raise' or 'skip'")
     root = Path(root)
     rel = lambda p: p.relative_to(root).as_posix() if p.is_relative_to(root) else str(p)
     group = lambda r: _module_name(r) if r.endswith('.py') else r
     def docs(seed=None):
         for p in _seeded(files, seed):
             if p.suffix in ('.jsonl', '.parquet'):
-                for t, g in _rows(p, text_field, group_field): yield Doc(t, g, rel(p))
+                for t, g in _rows(p, text_field, group_field, bad_rows): yield Doc(t, g, rel(p), '' if t is not None else 'bad_row')
                 continue
-            text, err = read_text_file(p)
+            text, err = read_text_file(p, max_file_bytes)
             if text is None: yield Doc(None, group(rel(p)), rel(p), err); continue
             if p.suffix in ('.html', '.htm'): text = html_to_text(text)
             if by == 'file': yield Doc(text, group(rel(p)), rel(p)); continue
@@ -195,12 +214,15 @@ def files_source(files:list[Path], # the files, in a fixed order
     whole_files = by == 'file' and not any(p.suffix in ('.jsonl', '.parquet') for p in files)
     return Source(name, kind, docs, weight, str(root), (lambda: [(group(rel(p)), rel(p)) for p in files]) if whole_files else None)
 
+FEW_FILES = 20   # fewer text files than this are split by paragraph, so the held-out split has groups to draw from
+
 def local_source(path, # a file (.txt .md .jsonl .parquet, source code), a folder, or a glob like 'data/**/*.jsonl'
                  kind:str|None=None, # 'code' or 'text'; default: 'code' for a folder or a code file, else 'text'
                  name:str|None=None, # default: the file or folder name
                  weight:float=1.0, # requested token share, relative to the other sources' weights
                  exts:Iterable[str]|None=None, # file endings kept from a folder (default: CODE_EXTS + TEXT_EXTS + .jsonl, .parquet)
-                 **kwargs, # text_field, group_field, by: see `files_source`
+                 by:str|None=None, # 'file', 'paragraph' or 'line'; default: 'paragraph' for text in fewer than `FEW_FILES` files
+                 **kwargs, # text_field, group_field, bad_rows, max_file_bytes: see `files_source`
                 )->Source:
     "Local files as a source: a file, a folder of files by extension, or a glob."
     path = Path(path).expanduser()
@@ -212,7 +234,8 @@ def local_source(path, # a file (.txt .md .jsonl .parquet, source code), a folde
     if not files: raise ValueError(f"local_source: {str(path)!r} holds no files ending in {exts}; check the path or pass exts=")
     if kind is None: kind = 'code' if (path.is_dir() and not globbed) or path.suffix in CODE_EXTS else 'text'
     root = path if path.is_dir() else Path(os.path.commonpath([p.parent for p in files]))
-    return files_source(files, root, name or path.name, kind, weight, **kwargs)
+    if by is None: by = 'paragraph' if kind == 'text' and len(files) < FEW_FILES else 'file'   # enough groups to hold some out
+    return files_source(files, root, name or path.name, kind, weight, by=by, **kwargs)
 
 # %% ../nbs/02_data.ipynb #4d4cff33
 def hf_source(ds, # a `datasets` Dataset or IterableDataset, or a hub name opened with `load_dataset(..., streaming=True)`
@@ -267,20 +290,48 @@ def clean_docs(src:Source, # the source to read
                seen:set, # digests of the documents kept so far (shared across sources: dedup is global)
                counts:Counter, # updated in place: 'docs' (all yielded), 'read_bytes' and one count per drop reason
                seed:int|None=0, heldout:float=0.1, heldout_seed:int=0,
+               examples:dict|None=None, # filled with the first document (path or row) dropped for each reason
                **clean_kw, # max_line, min_chars: see `clean_reason`
               )->Iterator[tuple[Doc, str, int]]:
     "Yield (doc, split, bytes) for each kept document of `src`: read, cleaned, deduplicated and split by group."
+    def drop(d, r):
+        counts[r] += 1
+        if examples is not None: examples.setdefault(r, d.group if r == 'bad_row' else d.path or d.group)
     for d in src.docs(seed):
         counts['docs'] += 1
-        if d.text is None: counts[d.error] += 1; continue
+        if d.text is None: drop(d, d.error); continue
         try: n = len(d.text.encode('utf-8'))
-        except UnicodeEncodeError: counts['not_utf8'] += 1; continue        # lone surrogates from a decoded dataset
+        except UnicodeEncodeError: drop(d, 'not_utf8'); continue           # lone surrogates from a decoded dataset
         counts['read_bytes'] += n
-        if (r := clean_reason(d.text, src.kind, **clean_kw)): counts[r] += 1; continue
+        if (r := clean_reason(d.text, src.kind, **clean_kw)): drop(d, r); continue
         h = doc_hash(d.text)
-        if h in seen: counts['duplicate'] += 1; continue
+        if h in seen: drop(d, 'duplicate'); continue
         seen.add(h)
         yield d, ('heldout' if is_heldout(d.group, heldout, heldout_seed) else 'train'), n
+
+# %% ../nbs/02_data.ipynb #79710bd6
+DROP_REASONS = {  # reason: (what it means, how to keep such documents)
+    'not_utf8': ('not UTF-8 text', 'convert it, e.g. iconv -f latin1 -t utf-8'),
+    'binary': ('binary (NUL bytes or control characters)', 'pass text files'),
+    'too_large': ('larger than the file size limit', 'split the file or raise max_file_bytes='),
+    'permission_denied': ('permission denied', 'make it readable (chmod)'),
+    'unreadable': ('unreadable (missing or an I/O error)', 'check the path'),
+    'bad_row': ('malformed .jsonl/.parquet rows, skipped', 'fix those rows'),
+    'unparsable': ('Python that does not parse', ''),
+    'too_short': ('shorter than min_chars', 'lower min_chars='),
+    'long_line': ('with a line too long', 'wrap the lines or raise max_line='),
+    'generated': ('generated code', ''), 'minified': ('minified code', ''),
+    'duplicate': ('exact duplicates', '')}
+
+def drop_summary(drops:dict, # counts per reason, as `clean_docs` fills them
+                 examples:dict|None=None, # a path or row per reason
+                )->str:
+    "The drop counts as one sentence, largest first: count, meaning, an example and the fix."
+    parts = []
+    for r, n in sorted(((r, n) for r, n in drops.items() if r not in ('docs', 'read_bytes') and n), key=lambda x: (-x[1], x[0])):
+        what, fix = DROP_REASONS.get(r, (r, ''))
+        parts.append(f"{n} {what}" + (f" (e.g. {examples[r]})" if examples and r in examples else '') + (f": {fix}" if fix else ''))
+    return '; '.join(parts) or 'none dropped'
 
 # %% ../nbs/02_data.ipynb #f590101b
 def _shares(sources:list[Source], weights=None)->np.ndarray:
@@ -295,15 +346,32 @@ def _shares(sources:list[Source], weights=None)->np.ndarray:
 
 def training_texts(sources:list[Source]|None=None, # default: `default_sources()`
                    max_bytes:int|None=None, # stop after about this many bytes, split between the sources by weight
-                   weights=None, seed:int=0, heldout:float=0.1, heldout_seed:int=0)->Iterator[str]:
+                   weights=None, seed:int=0, heldout:float=0.1, heldout_seed:int=0,
+                   check:bool=False, # raise, naming the drop reasons, when a source read to its end gave no training text
+                   **clean_kw)->Iterator[str]:
     "The cleaned, deduplicated, training-split texts of `sources`, up to `max_bytes`: what a tokenizer is trained on."
     sources = default_sources() if sources is None else list(sources)
-    p, seen = _shares(sources, weights), set()
+    p, seen, held, whole_all = _shares(sources, weights), set(), 0, True
     for i, src in enumerate(sources):
-        budget, n = (None if max_bytes is None else p[i] * max_bytes), 0
-        for d, split, nb in clean_docs(src, seen, Counter(), seed, heldout, heldout_seed):
-            if budget is not None and n >= budget: break
+        budget, n, c, ex, whole = (None if max_bytes is None else p[i] * max_bytes), 0, Counter(), {}, True
+        for d, split, nb in clean_docs(src, seen, c, seed, heldout, heldout_seed, ex, **clean_kw):
+            if budget is not None and n >= budget: whole = False; break
+            c[split] += 1
             if split == 'train': n += nb; yield d.text
+        held, whole_all = held + c['heldout'], whole_all and whole
+        if check and whole: _check_source(src, c, ex, c['train'], c['heldout'])
+    if check and heldout > 0 and not held and whole_all: _no_heldout(sources, heldout)
+
+def _check_source(src:Source, c:Counter, ex:dict, train:int, held:int):
+    "Raise, with the real reason, when source `src` gave no document, or none for training."
+    if not c['docs']: raise ValueError(f"source {src.name!r} yielded no documents; check its path, file endings or text_field")
+    if not train + held: raise ValueError(f"source {src.name!r}: all {c['docs']} documents were dropped: {drop_summary(c, ex)}")
+    if not train: raise ValueError(f"source {src.name!r}: all {held} kept documents fell in the held-out split; lower heldout= "
+                                   "or give the source more groups (more files, or by='paragraph')")
+
+def _no_heldout(sources, heldout:float):
+    raise ValueError(f"no document of {[s.name for s in sources]} fell in the held-out split (heldout={heldout}): too few groups. "
+                     "Split text by paragraph (by='paragraph', --by paragraph), add files, or pass heldout=0 to build without one")
 
 # %% ../nbs/02_data.ipynb #cff73636
 def mix_streams(streams:list, # `datasets` IterableDatasets (or Datasets) with the same columns
@@ -387,37 +455,41 @@ class ShardRows:
         return self.vals[self.off[row]:self.off[row + 1]]                           # (n,) int32, a view
 
 # %% ../nbs/02_data.ipynb #d9914cf6
+CORPUS_FILES = ('meta.json', 'heldout', 'heldout.json', 'tokenizer', '_staging', 'shard-*.parquet')   # all a corpus folder holds
+
 def _prepare_out(out_dir, overwrite:bool)->Path:
-    "Create `out_dir`; refuse to write into a non-empty folder unless `overwrite`, and never delete what is not a corpus."
+    "Claim `out_dir` for a corpus; with `overwrite`, delete only a corpus this library wrote there, never other files."
     out = Path(out_dir)
-    if out.exists() and any(out.iterdir()):
-        if not overwrite: raise FileExistsError(f"build_corpus: {out} is not empty; pass overwrite=True to replace the corpus in it, or a new folder")
-        if not (out/'meta.json').exists() and not (out/'_staging').exists():
-            raise FileExistsError(f"build_corpus: {out} holds files but no corpus (no meta.json); refusing to delete them, pick another folder")
-        for p in out.iterdir(): shutil.rmtree(p) if p.is_dir() else p.unlink()
-    out.mkdir(parents=True, exist_ok=True)
-    return out
+    if out.is_dir() and any(e.name != MARKER for e in out.iterdir()):
+        if not overwrite: raise FileExistsError(f"build_corpus: {out} is not empty; pass overwrite=True (--overwrite) to replace the corpus in it, or a new folder")
+        try: old = json.loads((out/'meta.json').read_text()).get('format') == 'modernbert-shards/1'
+        except (OSError, ValueError, AttributeError): old = False
+        if old and not owned(out): _adopt(out)
+        clear_owned(out, 'corpus', CORPUS_FILES)          # refuses a folder without the marker, or with files we did not write
+    return claim_folder(out, 'corpus')
+
+def _adopt(out:Path):
+    "Mark a corpus folder written before markers existed, if it holds nothing but a corpus's own entries."
+    if all(e.name == MARKER or any(fnmatch.fnmatch(e.name, g) for g in CORPUS_FILES) for e in out.iterdir()):
+        (out/MARKER).write_text(json.dumps({'library': 'modernbert', 'kind': 'corpus', 'created': 'adopted'}))
 
 def _stage(src, tok, train_w, held_w, seen, need, max_docs, max_bytes, batch_bytes, seed, heldout, heldout_seed, clean_kw):
     "Read, clean, dedup, split and tokenize one source into `train_w`/`held_w`; return its counts and held-out groups."
-    st, drops, groups, batch, nb = Counter(), Counter(), {}, {'train': [], 'heldout': []}, 0
+    st, drops, groups, batch, nb, ex = Counter(), Counter(), {}, {'train': [], 'heldout': []}, 0, {}
     def flush():
         for split, docs in batch.items():
             for ids in (encode_batch(tok, [d.text for d in docs]) if docs else []):
                 (train_w if split == 'train' else held_w).add(ids, src.name); st[f'{split}_tokens'] += len(ids)
             docs.clear()
-    for d, split, n in clean_docs(src, seen, drops, seed, heldout, heldout_seed, **clean_kw):
+    for d, split, n in clean_docs(src, seen, drops, seed, heldout, heldout_seed, ex, **clean_kw):
         st[f'{split}_docs'] += 1; batch[split].append(d); nb += n
         if split == 'heldout': groups.setdefault(d.group, d.path)
         if nb >= batch_bytes: flush(); nb = 0
         if (need and st['train_tokens'] >= need) or (max_docs and st['train_docs'] >= max_docs) or (max_bytes and drops['read_bytes'] >= max_bytes): break
     flush()
-    total, kept, st['read_bytes'] = drops.pop('docs', 0), st['train_docs'] + st['heldout_docs'], drops.pop('read_bytes', 0)
-    if not total: raise ValueError(f"source {src.name!r} yielded no documents; check its path, file endings or text_field")
-    if not kept: raise ValueError(f"source {src.name!r}: all {total} documents were filtered out {dict(drops)}; "
-                                  "check the input, or loosen the cleaning (max_line=, min_chars=)")
-    if not st['train_docs']: raise ValueError(f"source {src.name!r}: all {kept} kept documents fell in the held-out split "
-                                              f"({len(groups)} groups); lower heldout= or give the source more groups")
+    _check_source(src, drops, ex, st['train_docs'], st['heldout_docs'])
+    st['read_docs'], st['read_bytes'] = drops.pop('docs', 0), drops.pop('read_bytes', 0)
+    st['drop_examples'] = ex
     return st, drops, groups
 
 # %% ../nbs/02_data.ipynb #823f2fa7
@@ -447,13 +519,16 @@ def format_table(rows:list[dict], fmt=str)->str:
 # %% ../nbs/02_data.ipynb #c05927cc
 def _finish(out, tok, sources, p, stats, got, ndocs, w, held_w, params, t0, t1, verbose)->dict:
     "Write meta.json, heldout/meta.json, heldout.json and the tokenizer; return the summary."
-    total, srcs, rows = sum(got.values()), {}, []
+    total, srcs, rows, notes = sum(got.values()), {}, [], []
     for i, s in enumerate(sources):
         st, drops, _ = stats[s.name]
         share = got[s.name] / max(total, 1)
         srcs[s.name] = dict(kind=s.kind, requested_share=round(float(p[i]), 4), share=round(share, 4), tokens=got[s.name], docs=ndocs[s.name],
                             unique_docs=st['train_docs'], unique_tokens=st['train_tokens'], repeats=round(got[s.name] / max(st['train_tokens'], 1), 2),
                             heldout_docs=st['heldout_docs'], heldout_tokens=st['heldout_tokens'], read_bytes=st['read_bytes'], dropped=dict(drops))
+        if sum(drops.values()) > 0.5 * st['read_docs']:                          # the data shrank a lot: say why
+            notes.append(f"source {s.name!r} kept {st['train_docs'] + st['heldout_docs']} of {st['read_docs']} documents; dropped: "
+                         + drop_summary(drops, st['drop_examples']))
         rows.append({'source': s.name, 'kind': s.kind, 'requested %': round(100 * p[i], 1), 'obtained %': round(100 * share, 1),
                      'tokens': got[s.name], 'docs': ndocs[s.name], 'repeats': srcs[s.name]['repeats'],
                      'held-out docs': st['heldout_docs'], 'dropped': ', '.join(f'{k} {v}' for k, v in sorted(drops.items())) or '-'})
@@ -471,7 +546,8 @@ def _finish(out, tok, sources, p, stats, got, ndocs, w, held_w, params, t0, t1, 
     _write_json(out/'heldout.json', _manifest(sources, stats, params['heldout'], params['heldout_seed']))
     save_tokenizer(tok, out/'tokenizer')
     summary = {'out_dir': str(out), 'tokens': total, 'docs': meta['total_docs'], 'shards': len(w.shards), 'heldout_tokens': held_tokens,
-               'input_mb': round(mb, 2), 'seconds': round(secs, 2), 'mb_per_s': round(mb / secs, 2), 'table': rows}
+               'input_mb': round(mb, 2), 'seconds': round(secs, 2), 'mb_per_s': round(mb / secs, 2), 'table': rows, 'notes': notes}
+    for n in notes: warnings.warn(n)
     if verbose: print(format_table(rows) + f"\n\n{total:,} tokens in {len(w.shards)} shards, {held_tokens:,} held out; "
                       f"{mb:.1f} MB read in {secs:.1f}s ({mb / secs:.2f} MB/s) -> {out}")
     return summary
@@ -501,14 +577,37 @@ def build_corpus(out_dir, # folder for the shards, meta.json, heldout/, heldout.
     natural = isinstance(weights, str)
     if natural and weights != 'natural': raise ValueError(f"weights={weights!r}: pass a list of numbers, None or 'natural'")
     p = _shares(sources, None if natural else weights)
-    out = _prepare_out(out_dir, overwrite)
+    _check_build(out_dir, sources, heldout, heldout_seed, max_tokens)          # before any tokenizer or corpus work
+    existed, out = Path(out_dir).exists(), _prepare_out(out_dir, overwrite)
     try:
-        if tokenizer is None: tokenizer = train_tokenizer(training_texts(sources, tokenizer_bytes, p, seed, heldout, heldout_seed), vocab_size)
+        if tokenizer is None:
+            texts = training_texts(sources, tokenizer_bytes, p, seed, heldout, heldout_seed, check=True, **clean_kw)
+            tokenizer = train_tokenizer(texts, vocab_size)
         tok = load_tokenizer(tokenizer) if isinstance(tokenizer, (str, Path)) else tokenizer
         t0 = time.time()                                                        # throughput counts the build, not the tokenizer
         return _build(out, tok, sources, None if natural else p, max_tokens, max_docs, max_bytes, heldout, heldout_seed, seed,
                       shard_tokens, batch_bytes, verbose, clean_kw, t0, round(t0 - t, 2))
-    except BaseException: shutil.rmtree(out, ignore_errors=True); raise       # `out` was empty: leave nothing half-built
+    except BaseException:                                                       # leave nothing half-built, and nothing of the user's touched
+        clear_owned(out, 'corpus', CORPUS_FILES)
+        if not existed: shutil.rmtree(out, ignore_errors=True)
+        raise
+
+def _check_build(out_dir, sources:list[Source], heldout:float, heldout_seed:int, max_tokens):
+    "Checks that need no reading: the output folder, held-out fraction and the groups of sources that can list them."
+    out = Path(out_dir).resolve()
+    if out.exists() and not out.is_dir(): raise NotADirectoryError(f"build_corpus: {out_dir} is a file; pass a folder for the corpus")
+    if not (isinstance(heldout, (int, float)) and 0 <= heldout < 1): raise ValueError(f"heldout={heldout!r} must be in [0, 1), e.g. 0.1")
+    if max_tokens is not None and not (isinstance(max_tokens, int) and max_tokens > 0): raise ValueError(f"max_tokens={max_tokens!r} must be a positive integer")
+    for s in sources:
+        if s.root and Path(s.root).exists() and Path(s.root).resolve().is_relative_to(out):
+            raise ValueError(f"source {s.name!r} ({s.root}) lies inside the output folder {out_dir}; move the data out or pick another output folder")
+    if heldout > 0 and all(s.listing for s in sources):
+        held = {s.name: sum(is_heldout(g, heldout, heldout_seed) for g, _ in s.listing()) for s in sources}
+        for s in sources:
+            n = len(list(s.listing()))
+            if n and held[s.name] == n: raise ValueError(f"source {s.name!r}: all {n} of its groups (files) fall in the held-out split; "
+                                                         "add files, split by paragraph (by='paragraph'), or lower heldout=")
+        if not sum(held.values()): _no_heldout(sources, heldout)
 
 def _build(out, tok, sources, p, max_tokens, max_docs, max_bytes, heldout, heldout_seed, seed, shard_tokens, batch_bytes, verbose, clean_kw, t0, tok_s):
     "The body of `build_corpus`: stage each source, then mix by quota into the shards (`p` None: natural shares)."
@@ -520,6 +619,7 @@ def _build(out, tok, sources, p, max_tokens, max_docs, max_bytes, heldout, heldo
         stats[src.name] = _stage(src, tok, stage[i], held_w, seen, need, max_docs, max_bytes, bb, seed, heldout, heldout_seed, clean_kw)
         stage[i].flush()
     held_w.flush(); t1 = time.time()
+    if heldout > 0 and not held_w.shards: _no_heldout(sources, heldout)
     T = np.array([stats[s.name][0]['train_tokens'] for s in sources], float)
     D = np.array([stats[s.name][0]['train_docs'] for s in sources], float)
     if p is None: p = T / T.sum()                                                       # 'natural': the shares as read
@@ -650,6 +750,7 @@ def registry_sources(root, # the folder registry packages were extracted under (
 
 # %% ../nbs/02_data.ipynb #6d93d968
 @call_parse
+@user_errors
 def corpus_cli(out:str, # output folder: shards, meta.json, heldout/, heldout.json, tokenizer/
                tokenizer:str=None, # a tokenizer folder or hub id; default: train one on the training split and save it in OUT
                source:Annotated[str, {'nargs': '*'}]=None, # local files, folders or globs to add (see `local_source`)
@@ -658,18 +759,30 @@ def corpus_cli(out:str, # output folder: shards, meta.json, heldout/, heldout.js
                weights:Annotated[float, {'nargs': '*'}]=None, # one per source, in the order --dry-run lists them
                vocab_size:int=32768, # when training the tokenizer
                max_tokens:int=None, # training tokens to write (default: every source used at least once)
-               heldout:float=0.1, # share of groups (modules, files) held out for evaluation
+               heldout:float=0.1, # share of groups (modules, files, paragraphs) held out for evaluation
+               text_field:str='text', # the text field of --source .jsonl/.parquet rows
+               by:str=None, # split --source text files by 'file', 'paragraph' or 'line' (default: paragraph below 20 files)
+               bad_rows:str='raise', # a malformed .jsonl row: 'raise' (naming file and line) or 'skip' (counted)
                seed:int=0, # reading and mixing order
-               overwrite:store_true=False, # replace a corpus already in OUT
+               overwrite:store_true=False, # replace a corpus that modernbert-corpus wrote in OUT (nothing else is deleted)
                dry_run:store_true=False, # only list the sources found and their shares
+               debug:store_true=False, # show the full traceback of an error
               ):
     "Build tokenized training shards from the embedded default, registry corpora found on disk, and local files."
+    if not 0 <= heldout < 1: raise ValueError(f"--heldout {heldout} must be in [0, 1), e.g. 0.1")
+    if vocab_size < 64: raise ValueError(f"--vocab-size {vocab_size} is too small; use at least 64 (ModernBERT: 50368)")
+    if max_tokens is not None and max_tokens < 1: raise ValueError(f"--max-tokens {max_tokens} must be a positive number of tokens")
+    if by not in (None, 'file', 'paragraph', 'line'): raise ValueError(f"--by {by} must be file, paragraph or line")
+    if bad_rows not in ('raise', 'skip'): raise ValueError(f"--bad-rows {bad_rows} must be raise or skip")
+    if Path(out).exists() and not Path(out).is_dir(): raise NotADirectoryError(f"OUT {out} is a file; pass a folder for the corpus")
+    if tokenizer and (os.sep in tokenizer or tokenizer.startswith('.')) and not Path(tokenizer).exists():
+        raise FileNotFoundError(f"--tokenizer {tokenizer}: no such folder; pass a tokenizer folder (e.g. CORPUS/tokenizer) or a hub id")
     srcs = default_sources() if default else []
     if registry:
         found, table = registry_sources(registry)
         print(format_table([{k: v for k, v in r.items() if k != 'get it'} for r in table]) + '\n'); srcs += found
-    srcs += [local_source(s) for s in (source or [])]
-    if not srcs: raise SystemExit("modernbert-corpus: no sources; drop --no-default, or pass --source PATH or --registry DIR")
+    srcs += [local_source(s, by=by, text_field=text_field, bad_rows=bad_rows) for s in (source or [])]
+    if not srcs: raise ValueError("no sources; drop --no-default, or pass --source PATH or --registry DIR")
     p = _shares(srcs, weights)
     print(format_table([{'#': i, 'source': s.name, 'kind': s.kind, 'share %': round(100 * q, 1), 'root': s.root} for i, (s, q) in enumerate(zip(srcs, p))]) + '\n')
     if dry_run: return {'sources': [s.name for s in srcs], 'shares': p.round(4).tolist()}
