@@ -1,0 +1,126 @@
+"""Packing inside transformers' Trainer: tokens/s and packing efficiency of `modernbert.collator.PackedMLMCollator`
+against transformers' padded `DataCollatorForLanguageModeling`, in the same `transformers.Trainer`, in one process.
+
+Documents: the top-level functions and classes of standard-library .py files (mixed lengths, a few tokens to the
+512-token cap), tokenized with [CLS]/[SEP] by a byte-level BPE of 8,192 tokens trained here on the same files.
+Model: ModernBERT of hidden 256, 6 layers, 4 heads, GeGLU 384, window 128, fp32, same initial weights in every arm.
+Arms (each a `transformers.Trainer`, same dataset, same `per_device_train_batch_size`, same 30% masking, AdamW):
+  hf-padded      transformers' ModernBertForMaskedLM + DataCollatorForLanguageModeling (what a Trainer user runs today)
+  ours-padded    our ModernBertForMaskedLM (unpads inside) + DataCollatorForLanguageModeling, default dense MLM head
+  ours-padded-sp the same with config.sparse_prediction=True (decodes only masked tokens), to isolate the collator
+  ours-packed    our ModernBertForMaskedLM + PackedMLMCollator (best-fit rows, unpadded, sparse prediction)
+Rounds are interleaved (every arm once per round, the order rotating); each run times `--steps` optimizer steps after
+one warm-up step, collation included, and counts real (non-padding) tokens. Reported: median tokens/s per arm, median
+over rounds of the paired ratio packed / other arm (arms run seconds apart, on a machine shared with other jobs), and
+packing efficiency: real tokens / (rows x row_len) for packed batches, real tokens / (batch x padded length) for padded.
+Run: python bench/trainer_collator.py [--rounds 3] [--steps 3] [--batch 16] [--row-len 1024] [--threads 1] [--out results/trainer_collator.json]
+"""
+import argparse, datetime, json, os, platform, random, re, statistics, subprocess, sys, sysconfig, tempfile, time
+from pathlib import Path
+import torch, transformers, datasets
+from transformers import Trainer, TrainingArguments, TrainerCallback, DataCollatorForLanguageModeling
+from modernbert.core import ModernBertConfig, config_to_hf_dict
+from modernbert.model import ModernBertForMaskedLM
+from modernbert.tokenizer import train_tokenizer, config_for_tokenizer
+from modernbert.collator import PackedMLMCollator, for_trainer
+
+def stdlib_docs(n_files=400, seed=0):
+    "Top-level functions and classes of standard-library .py files: documents of mixed lengths."
+    root = Path(sysconfig.get_paths()['stdlib'])
+    files = [p for p in sorted(root.rglob('*.py')) if 'site-packages' not in p.parts and 'test' not in p.parts and 0 < p.stat().st_size <= 60_000]
+    random.Random(seed).shuffle(files)
+    docs = [b for p in files[:n_files] for b in re.split(r'\n(?=def |class |async def )', p.read_text(errors='replace')) if len(b) > 40]
+    random.Random(seed).shuffle(docs)
+    return docs
+
+class Timer(TrainerCallback):
+    "Wall time of steps 2..n (collation of the next batch included), and real tokens counted by a forward hook."
+    def __init__(self): self.t, self.tokens, self.counting = [], 0, False
+    def on_step_end(self, args, state, control, **kw):
+        self.t.append(time.perf_counter()); self.counting = True
+
+def count_hook(timer):
+    def hook(mod, args, kwargs):
+        if not timer.counting: return
+        m = kwargs.get('attention_mask')
+        timer.tokens += int(m.sum()) if m is not None else kwargs['input_ids'].numel()
+    return hook
+
+class PadStats:
+    "DataCollatorForLanguageModeling that records (real tokens, batch x padded length) per batch."
+    def __init__(self, inner): self.inner, self.stats = inner, []
+    def __call__(self, feats):
+        b = self.inner(feats)
+        self.stats.append((int(b['attention_mask'].sum()), b['input_ids'].numel()))
+        return b
+
+def git_commit():
+    try: return subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True, check=True,
+                               cwd=Path(__file__).parent).stdout.strip()
+    except (OSError, subprocess.CalledProcessError): return None
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--rounds', type=int, default=3); ap.add_argument('--steps', type=int, default=3)
+    ap.add_argument('--batch', type=int, default=16); ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--max-length', type=int, default=512); ap.add_argument('--row-len', type=int, default=1024)
+    ap.add_argument('--out', default=str(Path(__file__).resolve().parent.parent/'results'/'trainer_collator.json'))
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads); transformers.logging.set_verbosity_error(); datasets.disable_progress_bars()
+    t_start = time.time()
+    docs = stdlib_docs()
+    tok = train_tokenizer(docs, vocab_size=8192)
+    ds = datasets.Dataset.from_dict({'text': docs}).map(lambda b: tok(b['text'], truncation=True, max_length=a.max_length),
+                                                          batched=True, remove_columns=['text'])
+    lens = sorted(len(x) for x in ds['input_ids'])
+    cfg = config_for_tokenizer(tok, ModernBertConfig(hidden_size=256, intermediate_size=384, num_hidden_layers=6, num_attention_heads=4,
+                                                     max_position_embeddings=1024, local_attention=128, global_attn_every_n_layers=3))
+    torch.manual_seed(0)
+    hf = transformers.ModernBertForMaskedLM(transformers.ModernBertConfig(**config_to_hf_dict(cfg))).eval()
+    init = {k: v.clone() for k, v in hf.state_dict().items()}
+    padded = lambda: PadStats(DataCollatorForLanguageModeling(tok, mlm_probability=0.3))
+    def ours(sparse=False):
+        m = ModernBertForMaskedLM.from_hf(hf)
+        m.config.sparse_prediction = sparse
+        return for_trainer(m)
+    arms = {'hf-padded': (lambda: hf, padded), 'ours-padded': (lambda: ours(), padded),
+            'ours-padded-sp': (lambda: ours(True), padded),
+            'ours-packed': (lambda: ours(), lambda: PackedMLMCollator(tok, row_len=a.row_len, seq_len=a.max_length, mask_p=0.3, seed=0))}
+    res = {k: {'tokens_per_s': [], 'efficiency': []} for k in arms}
+    with tempfile.TemporaryDirectory() as d:
+        for r in range(a.rounds):
+            names = list(arms)[r % len(arms):] + list(arms)[:r % len(arms)]
+            for name in names:
+                make_model, make_coll = arms[name]
+                model, coll, timer = make_model(), make_coll(), Timer()
+                if name == 'hf-padded': model.load_state_dict(init)
+                h = model.register_forward_pre_hook(count_hook(timer), with_kwargs=True)
+                args = TrainingArguments(d, max_steps=a.steps + 1, per_device_train_batch_size=a.batch, learning_rate=1e-4,
+                                         use_cpu=True, report_to=[], save_strategy='no', logging_strategy='no', disable_tqdm=True,
+                                         remove_unused_columns=False, dataloader_num_workers=0, seed=r)
+                Trainer(model=model, args=args, train_dataset=ds, data_collator=coll, callbacks=[timer]).train()
+                h.remove()
+                real, cap = map(sum, zip(*coll.stats))
+                res[name]['tokens_per_s'].append(timer.tokens / (timer.t[-1] - timer.t[0]))
+                res[name]['efficiency'].append(real / cap)
+                print(f"round {r+1} {name:15s} {res[name]['tokens_per_s'][-1]:8.0f} tokens/s  efficiency {real / cap:.1%}", flush=True)
+    med = lambda xs: statistics.median(xs)
+    ratio = {f'packed / {k}': med([p / o for p, o in zip(res['ours-packed']['tokens_per_s'], res[k]['tokens_per_s'])])
+             for k in arms if k != 'ours-packed'}
+    out = {'arms': {k: {'tokens_per_s_median': med(v['tokens_per_s']), 'tokens_per_s': v['tokens_per_s'],
+                        'packing_efficiency': med(v['efficiency'])} for k, v in res.items()},
+           'paired_ratio_median': ratio,
+           'setup': {'documents': len(ds), 'length_min': lens[0], 'length_median': lens[len(lens) // 2], 'length_max': lens[-1],
+                     'batch_documents': a.batch, 'steps_timed': a.steps, 'rounds': a.rounds, 'row_len': a.row_len,
+                     'max_length': a.max_length, 'mask_p': 0.3, 'model': {k: getattr(cfg, k) for k in
+                     ('hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size', 'vocab_size', 'local_attention')}},
+           'machine': f"{platform.node()} ({platform.machine()}, {os.cpu_count()} CPUs, {a.threads} torch thread(s))",
+           'load_average': os.getloadavg(), 'torch': torch.__version__, 'transformers': transformers.__version__,
+           'date': datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
+           'command': 'python bench/trainer_collator.py ' + ' '.join(sys.argv[1:]), 'commit': git_commit(),
+           'seconds': round(time.time() - t_start)}
+    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(a.out).write_text(json.dumps(out, indent=1))
+    print(json.dumps(ratio, indent=1), f"\nwrote {a.out}")
+
+if __name__ == '__main__': main()
