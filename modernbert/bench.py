@@ -6,19 +6,20 @@ Docs: https://modernbert-course.github.io/modernbert/bench.html.md"""
 
 # %% ../nbs/15_bench.ipynb #b5930669
 from __future__ import annotations
-import copy, datetime, json, os, platform, statistics, subprocess, sys, time, warnings
+import copy, datetime, json, math, os, platform, statistics, subprocess, sys, time, warnings
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import torch
 from torch import nn
-from .core import ModernBertConfig, config_to_hf_dict, has_flash_attn, autocast_ctx, in_test
+from .core import ModernBertConfig, config_to_hf_dict, has_flash_attn, autocast_ctx, in_test, user_errors, ATTN_IMPLS
 from .attention import ATTN_BACKENDS, AUTO_ORDER, lengths_to_cu_seqlens
 from .geglu import ModernBertMLP
 from .model import ModernBertModel, ModernBertForMaskedLM, ModernBertEmbeddings, ModernBertPredictionHead
 from .optim import StableAdamW, param_groups
-try: from fastcore.script import call_parse
+try: from fastcore.script import call_parse, store_true
 except ImportError:  # a bare GPU image without fastcore: everything still imports; only the CLI decorator is a no-op
     def call_parse(f): return f
+    store_true = bool
 
 # %% auto #0
 __all__ = ['PAPER_SETS', 'PRESETS', 'COMPILED_PARTS', 'HF_IMPLS', 'PEAK_BF16_TFLOPS', 'Workload', 'doc_lengths', 'workloads',
@@ -453,8 +454,27 @@ def save_results(res:dict, out='bench_results')->Path:
     plt.close(plot_results(res, out/'results.png'))
     return out
 
+# %% ../nbs/15_bench.ipynb #eed74deb
+def _check_bench_flags(preset, shape, device, dtype, models, scale, docs, reps, bs, impl, out):
+    "Every flag of `modernbert-bench` checked before any model is built: a `ValueError` naming the flag and the choices."
+    if preset not in PRESETS: raise ValueError(f"--preset {preset}: choose one of {', '.join(PRESETS)}")
+    if shape not in ('base', 'large', 'tiny'): raise ValueError(f"--shape {shape}: choose base, large or tiny")
+    if dtype not in (None, 'float32', 'bfloat16'): raise ValueError(f"--dtype {dtype}: choose float32 or bfloat16")
+    known = ['ours', 'ours+compile', *HF_IMPLS, 'bert']
+    if models and (bad := [m for m in models.split(',') if m.strip() not in known]): raise ValueError(f"--models: unknown {bad}; choose from {', '.join(known)}")
+    if impl not in ATTN_IMPLS: raise ValueError(f"--impl {impl}: choose one of {', '.join(ATTN_IMPLS)}")
+    if scale is not None and not (math.isfinite(scale) and scale > 0): raise ValueError(f"--scale {scale} must be a finite number > 0")
+    for k, v in (('docs', docs), ('reps', reps), ('bs', bs)):
+        if v is not None and v < 1: raise ValueError(f"--{k} {v} must be >= 1")
+    if device is not None:
+        try: d = torch.device(device)
+        except RuntimeError: raise ValueError(f"--device {device}: not a device name; use cpu, cuda or cuda:N") from None
+        if d.type == 'cuda' and not torch.cuda.is_available(): raise ValueError(f"--device {device}: no CUDA GPU is visible here; use --device cpu")
+    if Path(out).exists() and not Path(out).is_dir(): raise NotADirectoryError(f"--out {out} is a file; pass a folder for results.json")
+
 # %% ../nbs/15_bench.ipynb #d3729b6a
 @call_parse
+@user_errors
 def bench_cli(preset:str='paper',   # 'paper' (4 sets), 'foundation' (the 3 CPU workloads of the foundation issue), 'short', 'long'
               shape:str='base',     # model shape: 'base', 'large' or 'tiny'
               device:str=None,      # default: cuda when available, else cpu
@@ -467,9 +487,10 @@ def bench_cli(preset:str='paper',   # 'paper' (4 sets), 'foundation' (the 3 CPU 
               search:bool=False,    # search the largest batch in a subprocess on CPU too
               impl:str='auto',      # our attention backend
               out:str='bench_results', # folder for results.json, results.md, results.png
-              seed:int=0):
+              seed:int=0,
+              debug:store_true=False): # show the full traceback of an error
     "Tokens/s of ours vs transformers' ModernBERT (same weights) and a BERT of the same size, on the paper's four sets."
-    if shape not in ('base', 'large', 'tiny'): raise SystemExit(f"--shape {shape!r}: choose base, large or tiny")
+    _check_bench_flags(preset, shape, device, dtype, models, scale, docs, reps, bs, impl, out)
     cfg = getattr(ModernBertConfig, shape)(**(dict(max_position_embeddings=8192) if shape == 'tiny' else {}))
     res = run_benchmark(preset, cfg, device, getattr(torch, dtype) if dtype else None, models.split(',') if models else None,
                         scale, docs, reps, bs, True if search else None, impl, seed, log=lambda s: print(s, flush=True))

@@ -8,13 +8,15 @@ Docs: https://modernbert-course.github.io/modernbert/shapes.html.md"""
 from __future__ import annotations
 import math, statistics, functools
 from dataclasses import dataclass
+from pathlib import Path
 import torch
-from .core import ModernBertConfig, num_parameters, default_device, in_test
+from .core import ModernBertConfig, num_parameters, default_device, in_test, user_errors
 from .model import ModernBertModel
 from .bench import Contender, make_batches, time_pass, model_flops_per_token, PEAK_BF16_TFLOPS
-try: from fastcore.script import call_parse
+try: from fastcore.script import call_parse, store_true
 except ImportError:  # the CLI decorator is all we need from fastcore here
     def call_parse(f): return f
+    store_true = bool
 
 # %% auto #0
 __all__ = ['TILES', 'GPU_BASKET', 'LAUNCH_S', 'PAPER_SHAPES', 'parse_count', 'parse_budget', 'shape_config', 'candidates', 'GPU',
@@ -312,6 +314,7 @@ def plot_shapes(rows:list, title:str='', path=None, names=PAPER_SHAPES):
 
 # %% ../nbs/15a_shapes.ipynb #4ac264de
 @call_parse
+@user_errors
 def shapes_cli(budget:str='150M',        # parameters: '130M-150M', or the high end ('150M': 127.5M-150M)
                width:int=None,           # fix the width (768 base, 1024 large); default: search 256-2048
                last_global:bool=False,   # only depths with (L - 1) % 3 == 0 (last layer global, as the reference code requires)
@@ -322,11 +325,22 @@ def shapes_cli(budget:str='150M',        # parameters: '130M-150M', or the high 
                measure:int=0,            # time this many shapes of the depth sweep on this device
                device:str=None,          # for --measure (default: the best available)
                threads:int=None,         # CPU threads for --measure (default: torch's)
-               plot:str=None):           # save the Pareto plot to this file
+               plot:str=None,            # save the Pareto plot to this file
+               debug:store_true=False):  # show the full traceback of an error
     "Rank the shapes of a parameter budget by estimated speed on a GPU basket; print the front and where the paper's shapes land."
+    try: parse_budget(budget)                                               # flags first: a bad one fails before any work
+    except ValueError as e: raise ValueError(f"--budget: {e}") from None
+    if gpus and (bad := [g.strip() for g in gpus.split(',') if g.strip() not in GPU_BASKET]):
+        raise ValueError(f"--gpus: unknown {bad}; choose from {', '.join(GPU_BASKET)}")
+    try: sq = tuple(int(s) for s in seqs.split(','))
+    except ValueError: raise ValueError(f"--seqs {seqs!r}: write batch sizes as a comma list, e.g. 4,16,64") from None
+    for k, v in (('width', width), ('top', top), ('seq_len', seq_len), ('threads', threads), *(('seqs', x) for x in sq)):
+        if v is not None and v < 1: raise ValueError(f"--{k.replace('_', '-')} {v} must be >= 1")
+    if measure < 0: raise ValueError(f"--measure {measure} must be >= 0")
+    if plot and Path(plot).is_dir(): raise IsADirectoryError(f"--plot {plot} is a folder; pass a file name such as shapes.png")
     gs = GPU_BASKET if not gpus else {g.strip(): GPU_BASKET[g.strip()] for g in gpus.split(',')}
-    rows = score_shapes(candidates(budget, width=width, last_global=last_global), gs, tuple(int(s) for s in seqs.split(',')), seq_len)
-    if not rows: raise SystemExit(f"no shape in budget {budget} (width {width}); widen the budget or drop --width")
+    rows = score_shapes(candidates(budget, width=width, last_global=last_global), gs, sq, seq_len)
+    if not rows: raise ValueError(f"no shape in budget {budget} (width {width}); widen the budget or drop --width")
     lo, hi = parse_budget(budget)
     print(f"{len(rows)} shapes, {lo/1e6:.1f}M-{hi/1e6:.1f}M parameters, width {width or '256-2048'}, dims multiple of 64"
           f"{', (L-1) % 3 == 0' if last_global else ''}; estimate: {seqs} x {seq_len} tokens\n\n{basket_table(gs)}\n")
