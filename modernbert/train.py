@@ -17,7 +17,7 @@ from fastcore.basics import patch
 from fastcore.script import call_parse, store_true
 import fastprogress.fastprogress as fp
 from safetensors.torch import save_file, load_file
-from .core import ModernBertConfig, config_to_hf_dict, default_device, autocast_ctx, set_seed, in_test, write_json, json_safe, folder_lock
+from .core import ModernBertConfig, config_to_hf_dict, default_device, autocast_ctx, set_seed, in_test, write_json, json_safe, folder_lock, user_errors
 from .model import ModernBertForMaskedLM
 from .packing import PackedLoader, PackedBatch, BatchSizeWarmup, ListSource
 from .optim import StableAdamW, param_groups, warmup_stable_decay, LRSchedule
@@ -863,7 +863,9 @@ def run_spec(spec:dict, resume:bool=False)->dict:
 
 # %% ../nbs/10_train.ipynb #02d233c7
 @call_parse
+@user_errors
 def train_cli(spec:str,                  # JSON file: {"model": "tiny"|"base"|"large"|{fields}, "train": {TrainConfig fields}, "data": {...}}
-              resume:store_true=False):  # continue from the newest complete checkpoint in out_dir
+              resume:store_true=False,   # continue from the newest complete checkpoint in out_dir
+              debug:store_true=False):   # show the full traceback of an error
     "Run a training spec; under torchrun, every process runs it (`torchrun --nproc_per_node 2 -m modernbert.train spec.json`)."
     run_spec(json.loads(Path(spec).read_text()), resume)
