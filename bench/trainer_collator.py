@@ -10,8 +10,10 @@ Arms (each a `transformers.Trainer`, same dataset, same `per_device_train_batch_
   ours-padded-sp the same with config.sparse_prediction=True (decodes only masked tokens), to isolate the collator
   ours-packed    our ModernBertForMaskedLM + PackedMLMCollator (best-fit rows, unpadded, sparse prediction)
 Rounds are interleaved (every arm once per round, the order rotating); each run times `--steps` optimizer steps after
-one warm-up step, collation included, and counts real (non-padding) tokens. Reported: median tokens/s per arm, median
-over rounds of the paired ratio packed / other arm (arms run seconds apart, on a machine shared with other jobs), and
+one warm-up step, collation included, and counts real (non-padding) tokens. Reported: median tokens per CPU-second of
+the process (one torch thread; on a 2-core machine shared with other jobs wall-clock time swung 10x between runs, CPU
+time leaves out the time other jobs held the core) and per wall-clock second, the median over rounds of the paired
+ratio packed / other arm (on CPU time; on wall time beside it), and
 packing efficiency: real tokens / (rows x row_len) for packed batches, real tokens / (batch x padded length) for padded.
 Run: python bench/trainer_collator.py [--rounds 3] [--steps 3] [--batch 16] [--row-len 1024] [--threads 1] [--out results/trainer_collator.json]
 """
@@ -35,9 +37,9 @@ def stdlib_docs(n_files=400, seed=0):
 
 class Timer(TrainerCallback):
     "Wall time of steps 2..n (collation of the next batch included), and real tokens counted by a forward hook."
-    def __init__(self): self.t, self.tokens, self.counting = [], 0, False
+    def __init__(self): self.t, self.cpu, self.tokens, self.counting = [], [], 0, False
     def on_step_end(self, args, state, control, **kw):
-        self.t.append(time.perf_counter()); self.counting = True
+        self.t.append(time.perf_counter()); self.cpu.append(time.process_time()); self.counting = True
 
 def count_hook(timer):
     def hook(mod, args, kwargs):
@@ -86,7 +88,7 @@ def main():
     arms = {'hf-padded': (lambda: hf, padded), 'ours-padded': (lambda: ours(), padded),
             'ours-padded-sp': (lambda: ours(True), padded),
             'ours-packed': (lambda: ours(), lambda: PackedMLMCollator(tok, row_len=a.row_len, seq_len=a.max_length, mask_p=0.3, seed=0))}
-    res = {k: {'tokens_per_s': [], 'efficiency': []} for k in arms}
+    res = {k: {'tokens_per_s': [], 'tokens_per_cpu_s': [], 'efficiency': []} for k in arms}
     with tempfile.TemporaryDirectory() as d:
         for r in range(a.rounds):
             names = list(arms)[r % len(arms):] + list(arms)[:r % len(arms)]
@@ -102,14 +104,17 @@ def main():
                 h.remove()
                 real, cap = map(sum, zip(*coll.stats))
                 res[name]['tokens_per_s'].append(timer.tokens / (timer.t[-1] - timer.t[0]))
+                res[name]['tokens_per_cpu_s'].append(timer.tokens / (timer.cpu[-1] - timer.cpu[0]))
                 res[name]['efficiency'].append(real / cap)
-                print(f"round {r+1} {name:15s} {res[name]['tokens_per_s'][-1]:8.0f} tokens/s  efficiency {real / cap:.1%}", flush=True)
+                print(f"round {r+1} {name:15s} {res[name]['tokens_per_s'][-1]:8.0f} tokens/s {res[name]['tokens_per_cpu_s'][-1]:8.0f} "
+                      f"tokens/CPU-s  efficiency {real / cap:.1%}", flush=True)
     med = lambda xs: statistics.median(xs)
-    ratio = {f'packed / {k}': med([p / o for p, o in zip(res['ours-packed']['tokens_per_s'], res[k]['tokens_per_s'])])
-             for k in arms if k != 'ours-packed'}
-    out = {'arms': {k: {'tokens_per_s_median': med(v['tokens_per_s']), 'tokens_per_s': v['tokens_per_s'],
+    paired = lambda key: {f'packed / {k}': med([p / o for p, o in zip(res['ours-packed'][key], res[k][key])]) for k in arms if k != 'ours-packed'}
+    ratio = paired('tokens_per_cpu_s')
+    out = {'arms': {k: {'tokens_per_cpu_s_median': med(v['tokens_per_cpu_s']), 'tokens_per_s_median': med(v['tokens_per_s']),
+                        'tokens_per_cpu_s': v['tokens_per_cpu_s'], 'tokens_per_s': v['tokens_per_s'],
                         'packing_efficiency': med(v['efficiency'])} for k, v in res.items()},
-           'paired_ratio_median': ratio,
+           'paired_ratio_median': ratio, 'paired_ratio_median_wall': paired('tokens_per_s'),
            'setup': {'documents': len(ds), 'length_min': lens[0], 'length_median': lens[len(lens) // 2], 'length_max': lens[-1],
                      'batch_documents': a.batch, 'steps_timed': a.steps, 'rounds': a.rounds, 'row_len': a.row_len,
                      'max_length': a.max_length, 'mask_p': 0.3, 'model': {k: getattr(cfg, k) for k in
