@@ -20,13 +20,14 @@ from .unpadding import pad_output
 from .optim import StableAdamW, param_groups, LRSchedule
 
 # %% auto #0
-__all__ = ['BBC_WHEEL', 'GLUE_TASKS', 'GLUE_SWEEP', 'GLUE_EPOCHS', 'GLUE_FROM_MNLI', 'GLUE_PAPER', 'encode_texts', 'Packed',
-           'pack', 'pool', 'check_labels', 'classification_loss', 'ModernBertForSequenceClassification',
-           'ModernBertForTokenClassification', 'info_nce', 'contrastive_loss', 'ModernBertEmbedder', 'length_batches',
-           'progress', 'embed', 'maxsim', 'split_padded', 'ModernBertColBERT', 'FinetuneConfig', 'warmup_linear',
-           'finetune', 'LabelledTexts', 'doc_batches', 'predict', 'classification_metrics', 'evaluate_classifier',
-           'fit_classifier', 'cache_dir', 'fetch_wheel', 'stratified_split', 'bbc_news', 'PairBatch', 'pair_batches',
-           'retrieval_loss', 'pack_cat', 'fit_retriever', 'load_glue', 'glue_run', 'glue_sweep']
+__all__ = ['PYLATE_DENSE_KEYS', 'BBC_WHEEL', 'GLUE_TASKS', 'GLUE_SWEEP', 'GLUE_EPOCHS', 'GLUE_FROM_MNLI', 'GLUE_PAPER',
+           'encode_texts', 'Packed', 'pack', 'pool', 'check_labels', 'classification_loss',
+           'ModernBertForSequenceClassification', 'ModernBertForTokenClassification', 'info_nce', 'contrastive_loss',
+           'ModernBertEmbedder', 'length_batches', 'progress', 'embed', 'maxsim', 'split_padded', 'ModernBertColBERT',
+           'FinetuneConfig', 'warmup_linear', 'finetune', 'LabelledTexts', 'doc_batches', 'predict',
+           'classification_metrics', 'evaluate_classifier', 'fit_classifier', 'cache_dir', 'fetch_wheel',
+           'stratified_split', 'bbc_news', 'PairBatch', 'pair_batches', 'retrieval_loss', 'pack_cat', 'fit_retriever',
+           'load_glue', 'glue_run', 'glue_sweep']
 
 # %% ../nbs/13_finetune.ipynb #cead5571
 def encode_texts(tok, # a transformers tokenizer with [CLS]/[SEP] templates
@@ -371,9 +372,15 @@ class ModernBertColBERT(nn.Module):
         return split_padded(self(**b.inputs()).last_hidden_state, b.cu_seqlens)
 
 # %% ../nbs/13_finetune.ipynb #d894b1aa
-def _save_colbert(self, path, tokenizer, document_length:int|None=None)->Path:
-    "Write a folder that sentence-transformers 6's `MultiVectorEncoder(path)` loads (ColBERT)."
+def _save_colbert(self, path, # output folder
+                  tokenizer, # the model's tokenizer, with a [MASK] token for query expansion
+                  document_length:int|None=None, # longest document the loader feeds; default max_position_embeddings
+                  format:str='sentence-transformers', # or 'pylate': PyLate's layout (PyLate 1.x runs on sentence-transformers 5)
+                 )->Path:
+    "Write a ColBERT folder that sentence-transformers 6's `MultiVectorEncoder(path)` (or PyLate's `models.ColBERT`) loads."
     if tokenizer is None or tokenizer.mask_token is None: raise ValueError("save_st needs the tokenizer, with a [MASK] token for query expansion")
+    if format not in ('sentence-transformers', 'pylate'): raise ValueError(f"format={format!r}: use 'sentence-transformers' or 'pylate'")
+    if format == 'pylate': return _save_pylate(self, path, tokenizer, document_length)
     from safetensors.torch import save_file
     path = Path(ModernBertModel.save_hf(self.model, path, tokenizer))
     st = 'sentence_transformers.'
@@ -405,12 +412,34 @@ def _colbert_from_hf(cls, src, dim:int=128, query_length:int|None=None, attn_imp
     w = load_file(dense)['linear.weight'] if dense and dense.exists() else None
     sb = folder/'sentence_bert_config.json' if folder else None
     qe = (json.loads(sb.read_text()).get('query_expansion') or {}) if sb and sb.exists() else {}
-    m = cls(enc.config, w.shape[0] if w is not None else dim, query_length or qe.get('length') or 32)
+    cs = folder/'config_sentence_transformers.json' if folder else None
+    ql = json.loads(cs.read_text()).get('query_length') if cs and cs.exists() else None   # PyLate's layout
+    m = cls(enc.config, w.shape[0] if w is not None else dim, query_length or qe.get('length') or ql or 32)
     m.model = enc
     if w is not None: m.linear.weight.data.copy_(w)
     return m
 
 ModernBertColBERT.save_st, ModernBertColBERT.from_hf = _save_colbert, _colbert_from_hf
+
+# %% ../nbs/13_finetune.ipynb #396f240f
+PYLATE_DENSE_KEYS = ('in_features', 'out_features', 'bias', 'activation_function', 'use_residual')  # PyLate Dense's arguments
+
+def _save_pylate(self, path, tokenizer, document_length:int|None=None)->Path:
+    "Write PyLate's ColBERT layout: the encoder at the root, `1_Dense`, and PyLate's query/document settings."
+    from safetensors.torch import save_file
+    path = Path(ModernBertModel.save_hf(self.model, path, tokenizer))
+    dl = document_length or self.config.max_position_embeddings
+    mods = [('', 'sentence_transformers.models.Transformer'), ('1_Dense', 'pylate.models.Dense.Dense')]
+    _write_json(path/'modules.json', [{'idx': i, 'name': str(i), 'path': p, 'type': t} for i, (p, t) in enumerate(mods)])
+    _write_json(path/'sentence_bert_config.json', {'max_seq_length': dl, 'do_lower_case': False})
+    _write_json(path/'1_Dense'/'config.json', dict(zip(PYLATE_DENSE_KEYS, (self.config.hidden_size, self.dim, False,
+                                                                          'torch.nn.modules.linear.Identity', False))))
+    _atomic_write(path/'1_Dense'/'model.safetensors', lambda t: save_file({'linear.weight': self.linear.weight.detach().contiguous().cpu()}, t))
+    _write_json(path/'config_sentence_transformers.json', {**_st_versions(), 'model_type': 'ColBERT', 'prompts': {},
+        'default_prompt_name': None, 'similarity_fn_name': 'MaxSim', 'query_prefix': '', 'document_prefix': '',
+        'query_length': self.query_length, 'document_length': dl, 'attend_to_expansion_tokens': True,
+        'skiplist_words': [], 'do_query_expansion': True})
+    return path
 
 # %% ../nbs/13_finetune.ipynb #80f8a984
 @dataclass
