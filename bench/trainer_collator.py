@@ -24,7 +24,7 @@ from transformers import Trainer, TrainingArguments, TrainerCallback, DataCollat
 from modernbert.core import ModernBertConfig, config_to_hf_dict
 from modernbert.model import ModernBertForMaskedLM
 from modernbert.tokenizer import train_tokenizer, config_for_tokenizer
-from modernbert.collator import PackedMLMCollator, for_trainer
+from modernbert.collator import PackedMLMCollator
 
 def stdlib_docs(n_files=400, seed=0):
     "Top-level functions and classes of standard-library .py files: documents of mixed lengths."
@@ -84,7 +84,7 @@ def main():
     def ours(sparse=False):
         m = ModernBertForMaskedLM.from_hf(hf)
         m.config.sparse_prediction = sparse
-        return for_trainer(m)
+        return m
     arms = {'hf-padded': (lambda: hf, padded), 'ours-padded': (lambda: ours(), padded),
             'ours-padded-sp': (lambda: ours(True), padded),
             'ours-packed': (lambda: ours(), lambda: PackedMLMCollator(tok, row_len=a.row_len, seq_len=a.max_length, mask_p=0.3, seed=0))}
