@@ -17,19 +17,20 @@ from fastcore.basics import patch
 from fastcore.script import call_parse, store_true
 import fastprogress.fastprogress as fp
 from safetensors.torch import save_file, load_file
-from .core import ModernBertConfig, config_to_hf_dict, default_device, autocast_ctx, set_seed, in_test, write_json, json_safe, folder_lock, user_errors
+from .core import (ModernBertConfig, config_to_hf_dict, default_device, autocast_ctx, set_seed, in_test, write_json, json_safe,
+                             folder_lock, user_errors, claim_folder, owned, check_inputs, MARKER, LOCK)
 from .model import ModernBertForMaskedLM
 from .packing import PackedLoader, PackedBatch, BatchSizeWarmup, ListSource
 from .optim import StableAdamW, param_groups, warmup_stable_decay, LRSchedule
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'PEAK_FLOPS', 'EVAL_SEED', 'SHAPE_FIELDS', 'RESUME_FREE', 'TrainConfig', 'open_shards', 'check_corpus',
-           'shard_source', 'toy_corpus', 'RoundRobin', 'make_loader', 'choose_precision', 'train_flops', 'peak_flops',
-           'eval_batches', 'mlm_scores', 'flatten_state', 'unflatten_state', 'CheckpointError', 'save_state',
-           'load_state', 'write_checkpoint', 'verify_checkpoint', 'nonfinite', 'find_checkpoint',
+__all__ = ['PRECISIONS', 'PEAK_FLOPS', 'EVAL_SEED', 'SHAPE_FIELDS', 'RESUME_FREE', 'RUN_FILES', 'TrainConfig', 'open_shards',
+           'check_corpus', 'shard_source', 'toy_corpus', 'RoundRobin', 'make_loader', 'choose_precision', 'train_flops',
+           'peak_flops', 'eval_batches', 'mlm_scores', 'flatten_state', 'unflatten_state', 'CheckpointError',
+           'save_state', 'load_state', 'write_checkpoint', 'verify_checkpoint', 'nonfinite', 'find_checkpoint',
            'load_checkpoint_model', 'dist_env', 'init_distributed', 'all_reduce', 'wrap_model', 'check_tokenizer',
-           'default_never_mask', 'check_resume', 'Trainer', 'rng_state', 'set_rng_state', 'bars_enabled', 'Progress',
-           'summary_table', 'train', 'run_spec', 'train_cli']
+           'default_never_mask', 'check_resume', 'Trainer', 'describe_data', 'rng_state', 'set_rng_state',
+           'bars_enabled', 'Progress', 'summary_table', 'train', 'run_spec', 'train_cli']
 
 # %% ../nbs/10_train.ipynb #d0020267
 PRECISIONS = ('auto', 'bf16', 'fp32')
@@ -508,6 +509,7 @@ class Trainer:
         self.device = torch.device(device) if device is not None else (torch.device('cuda', local) if torch.cuda.is_available() else default_device())
         self.loader = make_loader(train_data, cfg, config, self.never, self.rank, self.world)   # raises on a bad source
         self.eval_docs = _materialize(eval_data, cfg) if eval_data is not None else None
+        self.inputs = {'train_data': describe_data(train_data)}       # a resume must read the same training data
         set_seed(cfg.seed)
         self.model = ModernBertForMaskedLM(config)                  # the same initial weights on every process
         if init_from is not None: _load_weights(self.model, init_from)
@@ -525,6 +527,28 @@ def _materialize(src, cfg:TrainConfig)->list:
         if n >= 1.2 * want: break
     if not n: raise ValueError(f"the evaluation data holds no tokens ({len(docs)} documents); pass held-out token ids, or eval_data=None")
     return docs
+
+def describe_data(src)->dict|None:
+    "What a run reads, in a form `check_inputs` can compare: a corpus folder's path and meta.json digest, or the ids' digest."
+    if src is None: return None
+    if isinstance(src, (str, os.PathLike)):
+        p = Path(src).resolve(); meta = p/'meta.json'
+        return {'path': str(p), 'sha256': hashlib.sha256(meta.read_bytes()).hexdigest() if meta.exists() else None}
+    docs = src.docs if isinstance(src, ListSource) else src if isinstance(src, (list, tuple)) else None
+    if docs is None: return {'type': type(src).__name__}
+    h = hashlib.sha256()
+    for d in docs: h.update(np.asarray(d, dtype=np.int64).tobytes()); h.update(b'|')
+    return {'docs': len(docs), 'sha256': h.hexdigest()}
+
+RUN_FILES = ('ckpt-*', 'latest', 'metrics.jsonl', 'summary.json', 'inputs.json', '.*')   # what a run folder holds
+
+def _claim_run(out:Path, resume:bool):
+    "Mark `out` as a run folder; refuse one that holds anything a run does not write (a run folder of an older version is adopted)."
+    import fnmatch
+    if out.is_dir() and not owned(out) and all(any(fnmatch.fnmatch(e.name, g) for g in RUN_FILES) for e in out.iterdir()):
+        write_json(out/MARKER, {'library': 'modernbert', 'kind': 'run', 'created': 'adopted'})
+    try: claim_folder(out, 'run')
+    except FileExistsError: raise FileExistsError(f"{out} holds files a training run did not write; pick an empty or new out_dir") from None
 
 def _load_weights(model:ModernBertForMaskedLM, src):
     "Copy weights from a transformers-format folder, a checkpoint or a run folder (its newest checkpoint) into `model`."
@@ -724,7 +748,7 @@ def _setup(self:Trainer, resume:bool):
     self._own_pg = init_distributed(self.device)
     ckpt = None
     if self.rank == 0:
-        self.out.mkdir(parents=True, exist_ok=True)
+        _claim_run(self.out, resume)                                          # never a folder of someone else's files
         for p in self.out.glob('.*-ckpt-*'): shutil.rmtree(p, ignore_errors=True)   # leftovers of killed writes and deletes
         ckpt = find_checkpoint(self.out, finite=True) if resume else None
         if not resume and any(_ckpt_step(p) is not None for p in self.out.iterdir()):
@@ -732,6 +756,8 @@ def _setup(self:Trainer, resume:bool):
     ckpt = _broadcast(ckpt, self.rank, self.world)
     meta = json.loads((ckpt/'trainer.json').read_text()) if ckpt else None
     if meta: check_resume(meta, self.config, c, self.world)
+    if self.rank == 0:                                                       # the same training data, or say what changed
+        check_inputs(self.out, self.inputs) if ckpt else write_json(self.out/'inputs.json', self.inputs)
     if meta and c.precision == 'auto': self.precision, self.why = meta['precision'], f"{meta['precision_why']} (from {ckpt.name})"
     else: self.precision, self.why = choose_precision(self.model, c.precision, self.device, min(c.rows * c.row_len, 4096), c.seq_len)
     self.precision, self.why = _broadcast((self.precision, self.why), self.rank, self.world)
