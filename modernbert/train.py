@@ -56,7 +56,7 @@ class TrainConfig:
     warmup:float=0.0                 # fraction of the run in linear warmup
     decay:float=0.0                  # fraction of the run, at the end, in 1-sqrt decay
     lr_floor:float=0.0               # the decay ends at lr_floor x lr
-    max_grad_norm:float|None=None    # StableAdamW replaces clipping (spec 4.2); set it to clip anyway
+    max_grad_norm:float|None=None    # StableAdamW replaces clipping (the reference config sets none); set it to clip anyway
     precision:str='auto'             # 'auto' | 'bf16' | 'fp32' (bf16 = autocast, fp32 master weights)
     fsdp:bool=False                  # under torchrun: shard with FSDP2 instead of replicating with DDP
     eval_every:int=0                 # steps between evaluations (0: only at the end)
