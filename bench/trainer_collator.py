@@ -15,7 +15,7 @@ the process (one torch thread; on a 2-core machine shared with other jobs wall-c
 time leaves out the time other jobs held the core) and per wall-clock second, the median over rounds of the paired
 ratio packed / other arm (on CPU time; on wall time beside it), and
 packing efficiency: real tokens / (rows x row_len) for packed batches, real tokens / (batch x padded length) for padded.
-Run: python bench/trainer_collator.py [--rounds 3] [--steps 3] [--batch 16] [--row-len 1024] [--threads 1] [--out results/trainer_collator.json]
+Run: python bench/trainer_collator.py [--rounds 3] [--steps 3] [--batch 16] [--row-len 1024] [--files 400] [--threads 1] [--out results/trainer_collator.json]
 """
 import argparse, datetime, json, os, platform, random, re, statistics, subprocess, sys, sysconfig, tempfile, time
 from pathlib import Path
@@ -65,12 +65,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--rounds', type=int, default=3); ap.add_argument('--steps', type=int, default=3)
     ap.add_argument('--batch', type=int, default=16); ap.add_argument('--threads', type=int, default=1)
-    ap.add_argument('--max-length', type=int, default=512); ap.add_argument('--row-len', type=int, default=1024)
+    ap.add_argument('--max-length', type=int, default=512); ap.add_argument('--files', type=int, default=400); ap.add_argument('--row-len', type=int, default=1024)
     ap.add_argument('--out', default=str(Path(__file__).resolve().parent.parent/'results'/'trainer_collator.json'))
     a = ap.parse_args()
     torch.set_num_threads(a.threads); transformers.logging.set_verbosity_error(); datasets.disable_progress_bars()
     t_start = time.time()
-    docs = stdlib_docs()
+    docs = stdlib_docs(a.files)
     tok = train_tokenizer(docs, vocab_size=8192)
     ds = datasets.Dataset.from_dict({'text': docs}).map(lambda b: tok(b['text'], truncation=True, max_length=a.max_length),
                                                           batched=True, remove_columns=['text'])
