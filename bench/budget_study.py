@@ -10,33 +10,73 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-def commit()->str:
-    "The checked-out commit, with '+dirty' when the working tree differs from it."
-    sha = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(['git', 'status', '--porcelain', '--', 'modernbert', 'bench'], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    return sha + ('+dirty' if dirty else '')
+# The plain transformers route, given the same budget from a cold start: the same corpus builder and tokenizer, then
+# transformers' ModernBertForMaskedLM with DataCollatorForLanguageModeling (30%) on 128-token chunks, AdamW, 50 warmup
+# steps and a linear decay to 0 at the deadline. name: (what, shape changes to the demo's, vocabulary, peak lr)
+HF_RUNS = {
+    'hf-7m':         ('transformers route: 256 x 6, vocab 16k, AdamW lr 1e-3', {'num_hidden_layers': 6}, 16384, 1e-3),
+    'hf-7m-lr2e-3':  ('transformers route: 256 x 6, vocab 16k, AdamW lr 2e-3', {'num_hidden_layers': 6}, 16384, 2e-3),
+    'hf-demo':       ('transformers route: 256 x 4, vocab 4k, AdamW lr 1e-3', {}, 4096, 1e-3),
+    'hf-demo-lr2e-3': ('transformers route: 256 x 4, vocab 4k, AdamW lr 2e-3', {}, 4096, 2e-3),
+}
 
 def score(folder:Path)->dict:
-    "Bits per byte and accuracy of the export in `folder` on the two outside sets."
+    "Bits per byte and accuracy of the export in `folder` on the two outside sets, at context 512 and 128."
     from modernbert.model import ModernBertForMaskedLM
     from modernbert.tokenizer import load_tokenizer
     from modernbert.budget import bits_per_byte, outside_code, outside_prose
     m, tok = ModernBertForMaskedLM.from_hf(folder), load_tokenizer(folder)
-    return {'code': bits_per_byte(m, tok, outside_code()), 'prose': bits_per_byte(m, tok, outside_prose())}
+    code, prose = outside_code(), outside_prose()
+    n = 32_768                                       # tokens of each set
+    return {'code': bits_per_byte(m, tok, code, max_tokens=n), 'prose': bits_per_byte(m, tok, prose, max_tokens=n),
+            'code_128': bits_per_byte(m, tok, code, seq_len=128, max_tokens=n), 'prose_128': bits_per_byte(m, tok, prose, seq_len=128, max_tokens=n)}
+
+def train_hf_route(name:str, minutes:float, out:Path, start:float)->dict:
+    "The transformers route within the budget; returns a summary like run_recipe's."
+    from dataclasses import replace
+    import torch
+    sys.path.insert(0, str(Path(__file__).parent))
+    from demo_vs_transformers import train_hf
+    from modernbert.phases import RECIPES, build_phase_corpus, phase_configs
+    from modernbert.tokenizer import load_tokenizer, never_mask_ids
+    from modernbert.train import TrainConfig, eval_batches, mlm_scores
+    from modernbert.data import heldout_reader
+    from modernbert.model import ModernBertForMaskedLM
+    what, shape, vocab, lr = HF_RUNS[name]
+    demo = RECIPES['demo']
+    r = replace(demo, vocab_size=vocab, model={**demo.model, **shape})
+    d = out/name; d.mkdir(parents=True, exist_ok=True)
+    corpus = build_phase_corpus(d/'corpus', r)
+    tok = load_tokenizer(corpus/'tokenizer')
+    cfg, _ = phase_configs(r, r.phases[0], tok, d/'x')
+    end = time.perf_counter() + (start + minutes * 60 - time.time()) - 5.0       # 5 s to save the model
+    t0 = time.perf_counter()
+    hf, secs, steps, real = train_hf(corpus, tok, cfg, lambda: time.perf_counter() < end, lr=lr, end=end)
+    hf.save_pretrained(d/'hf'); tok.save_pretrained(d/'hf')
+    wall = time.time() - start
+    p = demo.phases[-1]
+    m = ModernBertForMaskedLM.from_hf(d/'hf')
+    tc = TrainConfig(max_tokens=1, seq_len=p.seq_len, rows=p.rows, row_len=p.row_len, eval_batches=demo.eval_batches, seed=demo.seed)
+    batches = eval_batches(list(heldout_reader(corpus)), tc, m.config, never_mask_ids(tok))[:demo.eval_batches]
+    loss, correct, n = mlm_scores(m, batches, torch.device('cpu')).tolist()
+    return {'wall_seconds': round(wall), 'parameters': sum(q.numel() for q in m.parameters()),
+            'phases': [{'phase': 'transformers', 'context': 128, 'tokens': real, 'steps': steps, 'seconds': round(secs),
+                        'tokens_per_s': round(real / max(secs, 1e-9)), 'eval_loss': loss / n, 'eval_accuracy': correct / n}]}
 
 def one(name:str, minutes:float, out:Path, results:Path, command:str):
     "Train study run `name` within `minutes`, score it, append its line to `results`."
     import torch
     from modernbert.phases import run_recipe, process_start
     from modernbert.budget import study_recipe, STUDY
-    from modernbert.evaluate import run_info
+    from modernbert.phases import run_info
     start = process_start()
-    s = run_recipe(study_recipe(name), out/name, minutes=minutes, start=start)
+    if name in HF_RUNS: s, change = train_hf_route(name, minutes, out, start), HF_RUNS[name][0]
+    else: s, change = run_recipe(study_recipe(name), out/name, minutes=minutes, start=start), STUDY[name][0]
     phases = [p for p in s['phases'] if 'tokens' in p]
-    rec = {'name': name, 'change': STUDY[name][0], 'budget_minutes': minutes, 'wall_seconds': s['wall_seconds'],
+    rec = {'name': name, 'change': change, 'budget_minutes': minutes, 'wall_seconds': s['wall_seconds'],
            'parameters': s['parameters'], 'tokens': sum(p['tokens'] for p in phases),
            'phases': phases, 'heldout': {'loss': phases[-1]['eval_loss'], 'accuracy': phases[-1]['eval_accuracy']},
-           **score(out/name/'hf'), 'info': {**run_info(), 'command': command, 'commit': commit()}}
+           **score(out/name/'hf'), 'info': run_info(command)}
     results.parent.mkdir(parents=True, exist_ok=True)
     with open(results, 'a') as f: f.write(json.dumps(rec) + '\n')
     print(f"{name}: code {rec['code']['bpb']:.3f} bpb / {rec['code']['accuracy']:.1%}, prose {rec['prose']['bpb']:.3f} bpb / "
@@ -58,9 +98,9 @@ def main():
         import torch; torch.set_num_threads(a.threads)
         return one(a.one, a.minutes, out, results, command)
     from modernbert.budget import STUDY
-    names = a.runs.split(',') if a.runs else list(STUDY)
-    bad = [n for n in names if n not in STUDY]
-    if bad: raise SystemExit(f"unknown study runs {bad}; choose from {list(STUDY)}")
+    names = a.runs.split(',') if a.runs else list(STUDY) + list(HF_RUNS)
+    bad = [n for n in names if n not in STUDY and n not in HF_RUNS]
+    if bad: raise SystemExit(f"unknown study runs {bad}; choose from {list(STUDY) + list(HF_RUNS)}")
     taken = [n for n in names if (out/n).exists()]
     if taken: raise SystemExit(f"{[str(out/n) for n in taken]} exist: remove them or pass another --out")
     env = {**os.environ, 'OMP_NUM_THREADS': str(a.threads), 'MKL_NUM_THREADS': str(a.threads)}

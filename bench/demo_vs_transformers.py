@@ -33,8 +33,8 @@ def chunks(corpus, tok, L=128):
                 yield [tok.cls_token_id, *d[i:i + L - 2], tok.sep_token_id]
         epoch += 1
 
-def train_hf(corpus, tok, cfg, keep_going, lr=1e-3, batch=32, seed=17):
-    "Train transformers' MLM on 128-token chunks while `keep_going()`; returns (model, seconds, steps, real tokens)."
+def train_hf(corpus, tok, cfg, keep_going, lr=1e-3, batch=32, seed=17, end=None):
+    "Train transformers' MLM on 128-token chunks while `keep_going()` (lr decays linearly to 0 at `end`, a perf_counter time, if given); returns (model, seconds, steps, real tokens)."
     set_seed(seed)
     hf_cfg = transformers.ModernBertConfig(**config_to_hf_dict(cfg.replace(attn_out_dropout=None)))
     hf = transformers.ModernBertForMaskedLM(hf_cfg).train()
@@ -46,7 +46,8 @@ def train_hf(corpus, tok, cfg, keep_going, lr=1e-3, batch=32, seed=17):
         feats = [{'input_ids': next(it)} for _ in range(batch)]
         b = coll(feats)
         real += int(b['attention_mask'].sum())
-        for g in opt.param_groups: g['lr'] = lr * min(1.0, (steps + 1) / warm)
+        decay = 1.0 if end is None else max(0.0, end - time.perf_counter()) / max(end - t0, 1e-9)
+        for g in opt.param_groups: g['lr'] = lr * min(1.0, (steps + 1) / warm) * decay
         loss = hf(**b).loss
         loss.backward(); opt.step(); opt.zero_grad(set_to_none=True); steps += 1
     return hf, time.perf_counter() - t0, steps, real

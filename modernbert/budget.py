@@ -15,7 +15,7 @@ from .train import TrainConfig, eval_batches, mlm_scores
 from .phases import RECIPES, Recipe, Phase
 
 # %% auto #0
-__all__ = ['OUTSIDE_CODE', 'STUDY', 'outside_code', 'outside_prose', 'bits_per_byte', 'study_recipe', 'study_table']
+__all__ = ['OUTSIDE_CODE', 'STUDY', 'outside_code', 'outside_prose', 'bits_per_byte', 'study_recipe', 'study_table', 'versus']
 
 # %% ../nbs/12a_budget.ipynb #9f3efc89
 OUTSIDE_CODE = ('fastcore', 'fastprogress', 'datasets', 'safetensors', 'tokenizers', 'huggingface_hub')
@@ -102,6 +102,10 @@ def study_recipe(name:str, base:Recipe|None=None)->Recipe:
                    vocab_size=ch.get('vocab_size', r.vocab_size))
 
 # %% ../nbs/12a_budget.ipynb #ff112113
+def _best_context(r:dict, s:str)->dict:
+    "A run's score on set `s` at the context (512 or 128 tokens) where it is best: each model at its strongest."
+    return min((r[k] for k in (s, f'{s}_128') if k in r), key=lambda x: x['bpb'])
+
 def study_table(path='../results/budget_study.jsonl')->list[dict]:
     "The study's runs (the newest line per run name), best out-of-corpus bits per byte first; [] if not run yet."
     p = Path(path)
@@ -109,8 +113,17 @@ def study_table(path='../results/budget_study.jsonl')->list[dict]:
     runs = {}
     for line in p.read_text().splitlines():
         if line.strip(): r = json.loads(line); runs[r['name']] = r
-    rows = [dict(run=r['name'], change=STUDY.get(r['name'], ('',))[0], parameters=r['parameters'], tokens=r['tokens'],
-                 minutes=round(r['wall_seconds'] / 60, 1), code_bpb=r['code']['bpb'], prose_bpb=r['prose']['bpb'],
-                 code_acc=r['code']['accuracy'], prose_acc=r['prose']['accuracy'], heldout_acc=r['heldout']['accuracy'])
-            for r in runs.values()]
+    rows = []
+    for r in runs.values():
+        c, pr = _best_context(r, 'code'), _best_context(r, 'prose')
+        rows.append(dict(run=r['name'], change=r['change'], parameters=r['parameters'], tokens=r['tokens'],
+                         minutes=round(r['wall_seconds'] / 60, 1), code_bpb=c['bpb'], prose_bpb=pr['bpb'],
+                         code_acc=c['accuracy'], prose_acc=pr['accuracy'], heldout_acc=r['heldout']['accuracy']))
     return sorted(rows, key=lambda r: r['code_bpb'] + r['prose_bpb'])
+
+def versus(rows:list[dict])->dict:
+    "The best run of this library's recipe against the best transformers-route run: the four out-of-corpus scores."
+    ours = next(r for r in rows if not r['run'].startswith('hf-'))
+    theirs = next(r for r in rows if r['run'].startswith('hf-'))
+    wins = {k: (ours[k] < theirs[k]) if k.endswith('bpb') else (ours[k] > theirs[k]) for k in ('code_bpb', 'prose_bpb', 'code_acc', 'prose_acc')}
+    return {'ours': ours, 'theirs': theirs, 'wins': wins}

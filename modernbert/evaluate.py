@@ -14,6 +14,7 @@ import numpy as np, torch, torch.nn.functional as F
 from torch import Tensor, nn
 from fastcore.script import call_parse, store_true
 from .core import set_seed, in_test, config_from_hf
+from .phases import run_info
 from .data import python_files, is_heldout, read_text_file, _module_name
 from .tokenizer import load_tokenizer
 from .model import ModelOutput
@@ -27,7 +28,7 @@ __all__ = ['TASKS', 'MINILM_WHEEL', 'ir_metrics', 'word_tokens', 'BM25', 'heldou
            'code_search_task', 'long_context_task', 'bbc_topic_task', 'bbc_title_task', 'get_tasks', 'minilm_folder',
            'BM25Retriever', 'DenseRetriever', 'ColBERTRetriever', 'STRetriever', 'evaluate_retrieval',
            'HFEncoderClassifier', 'is_modernbert', 'load_model_folder', 'SuiteConfig', 'train_pairs', 'evaluate_folder',
-           'bm25_knn', 'evaluate_baselines', 'results_table', 'run_info', 'run_suite', 'eval_cli', 'beir_task']
+           'bm25_knn', 'evaluate_baselines', 'results_table', 'run_suite', 'eval_cli', 'beir_task']
 
 # %% ../nbs/14_eval.ipynb #56913021
 def ir_metrics(scores:Tensor, # (Q, D) higher is better
@@ -497,13 +498,6 @@ def results_table(rows:list[dict])->str:
              for r in rows]
     lines = [l + f" {r['seconds']} |" for l, r in zip(lines, rows)]
     return '\n'.join([head] + lines)
-
-def run_info()->dict:
-    "Where and when: date, machine, Python and library versions."
-    import transformers
-    return {'date': time.strftime('%Y-%m-%d %H:%M:%S %Z'), 'machine': f"{platform.node()} ({platform.machine()}, {os.cpu_count()} CPUs"
-            f"{', ' + torch.cuda.get_device_name() if torch.cuda.is_available() else ''})", 'python': platform.python_version(),
-            'torch': torch.__version__, 'transformers': transformers.__version__, 'threads': torch.get_num_threads()}
 
 # %% ../nbs/14_eval.ipynb #d2c19e25
 def run_suite(model=None, # an exported model folder (None: baselines only)

@@ -6,7 +6,7 @@ Docs: https://modernbert-course.github.io/modernbert/phases.html.md"""
 
 # %% ../nbs/12_phases.ipynb #6426fad8
 from __future__ import annotations
-import json, math, os, shutil, sys, time, tempfile
+import json, math, os, platform, shutil, subprocess, sys, time, tempfile
 from dataclasses import dataclass, field, asdict, replace
 from functools import partial
 from pathlib import Path
@@ -16,12 +16,12 @@ from .core import ModernBertConfig, set_seed, autocast_ctx, default_device
 from .tokenizer import load_tokenizer, config_for_tokenizer, never_mask_ids
 from .data import build_corpus, default_sources, local_source, heldout_reader, ShardReader, format_table
 from .optim import warmup_stable_decay, StableAdamW, param_groups
-from .train import TrainConfig, Trainer, load_checkpoint_model, eval_batches, mlm_scores, choose_precision, _timed_step
+from .train import TrainConfig, Trainer, load_checkpoint_model, eval_batches, mlm_scores, choose_precision
 from .model import ModernBertForMaskedLM
 
 # %% auto #0
 __all__ = ['RECIPES', 'FILL_EXAMPLES', 'Phase', 'Recipe', 'recipe_table', 'phase_configs', 'process_start', 'phase_seconds',
-           'measure_rate', 'TimedTrainer', 'token_counts', 'unigram_baseline', 'build_phase_corpus', 'plan_phase',
+           'measure_rate', 'TimedTrainer', 'token_counts', 'unigram_baseline', 'run_info', 'build_phase_corpus',
            'run_phase', 'run_recipe', 'finish_report', 'pretrain_cli']
 
 # %% ../nbs/12_phases.ipynb #1faa533c
@@ -137,7 +137,7 @@ def phase_seconds(left:float, # seconds until the deadline
     return max(0.0, left - reserve) * shares[0] / sum(shares)
 
 # %% ../nbs/12_phases.ipynb #b7d1a005
-def measure_rate(config:ModernBertConfig, tc:TrainConfig, precision:str='fp32', device=None, steps:int=2)->float:
+def measure_rate(config:ModernBertConfig, tc:TrainConfig, precision:str='fp32', device=None, steps:int=1)->float:
     "Training tokens per second of `config` at `tc`'s batch (rows x row_len, documents of seq_len): the best of `steps`."
     device = torch.device(device or default_device())
     rng = torch.get_rng_state()
@@ -165,7 +165,7 @@ def measure_rate(config:ModernBertConfig, tc:TrainConfig, precision:str='fp32', 
 class TimedTrainer(Trainer):
     "A `Trainer` that ends by `deadline`: its recent tokens/s re-plan `max_tokens`, and the schedule follows."
     def __init__(self, *args, deadline:float|None=None, # wall-clock time (time.time()) the training loop must end by
-                 replan_every:int=10, window:float=60.0, **kwargs):
+                 replan_every:int=1, window:float=60.0, **kwargs):
         super().__init__(*args, **kwargs)
         self.deadline, self.replan_every, self.window, self.marks, self.plans = deadline, replan_every, window, [], []
         self.warmup_tokens = self.cfg.warmup * self.cfg.max_tokens   # fixed by the first plan
@@ -194,7 +194,7 @@ class TimedTrainer(Trainer):
         while len(self.marks) > 2 and now - self.marks[0][0] > self.window: self.marks.pop(0)
         t0, _, n0 = self.marks[0]
         if self.step % self.replan_every or now <= t0 or self.tokens <= n0: return
-        total = max(self.tokens + 1, int(self.tokens + (self.tokens - n0) / (now - t0) * (self.deadline - now)))
+        total = max(self.tokens, int(self.tokens + (self.tokens - n0) / (now - t0) * (self.deadline - now)))  # past it: done
         self.lay_out(total); self.plans.append((self.step, total))
 
 # %% ../nbs/12_phases.ipynb #70a3e06e
@@ -215,6 +215,26 @@ def unigram_baseline(counts:torch.Tensor, batches:list)->dict:
 
 # %% ../nbs/12_phases.ipynb #844aef4a
 def _log(msg): print(f"[modernbert-pretrain {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+def _cpu()->str:
+    "The CPU's model name and whether it has AVX-512 (and bf16 in it): what decides its speed in this project."
+    try: info = Path('/proc/cpuinfo').read_text()
+    except OSError: return platform.processor() or platform.machine()
+    name = next((l.split(':', 1)[1].strip() for l in info.splitlines() if l.startswith('model name')), platform.machine())
+    flags = set(next((l.split(':', 1)[1].split() for l in info.splitlines() if l.startswith('flags')), []))
+    return name + (' (AVX-512' + (', bf16)' if 'avx512_bf16' in flags else ')') if 'avx512f' in flags else ' (no AVX-512)')
+
+def run_info(command:str|None=None)->dict:
+    "Where, when and from what a measurement came: date, machine, versions, threads, command and commit."
+    import transformers
+    root = Path(globals().get('__file__') or Path.cwd()/'nb').resolve().parent.parent   # the package's (or notebook's) repo
+    git = lambda *a: subprocess.run(['git', *a], cwd=root, capture_output=True, text=True).stdout.strip()
+    commit = git('rev-parse', '--short', 'HEAD') if (root/'.git').exists() else None
+    if commit and git('status', '--porcelain', '--', 'modernbert'): commit += '+dirty'
+    gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else None
+    return {'date': time.strftime('%Y-%m-%d %H:%M:%S %Z'), 'machine': f"{os.cpu_count()} CPUs, {_cpu()}" + (f", {gpu}" if gpu else ''),
+            'python': platform.python_version(), 'torch': torch.__version__, 'transformers': transformers.__version__,
+            'threads': torch.get_num_threads(), 'command': command or ' '.join([Path(sys.argv[0]).name] + sys.argv[1:]), 'commit': commit}
 def _done(d:Path): return (d/'DONE.json').exists()
 def _mark(d:Path, info:dict):
     tmp = d/'.DONE.json.tmp'; tmp.write_text(json.dumps(info, indent=1, default=str)); os.replace(tmp, d/'DONE.json')
@@ -247,24 +267,20 @@ def _read(p:Path): return json.loads(p.read_text()) if p.exists() else None
 def _write(p:Path, d:dict):
     tmp = p.with_name(f'.{p.name}.tmp'); tmp.write_text(json.dumps(d, indent=1, default=str)); os.replace(tmp, p)
 
-def plan_phase(r:Recipe, p:Phase, tok, deadline:float, precision:str)->dict:
-    "Tokens for phase `p` if it trains until `deadline` (wall clock), at the rate of a few measured steps."
-    cfg, tc = phase_configs(r, p, tok, '.')
-    rate = measure_rate(cfg, tc, precision)
-    return {'tokens_per_s': round(rate), 'tokens': max(tc.rows * tc.row_len, int(rate * (deadline - time.time())))}
-
 def run_phase(r:Recipe, i:int, p:Phase, d:Path, corpus:Path, tok, init_from, resume:bool, eval_every:int=0, heldout=None,
               precision:str|None=None, # 'bf16' or 'fp32' (None: the recipe's)
-              seconds:float|None=None, # wall-clock budget of this phase (None: the phase's tokens)
-              tail:float=5.0)->dict:   # seconds kept at the end of a budgeted phase for evaluation and export
+              seconds:float|None=None)->dict: # wall-clock budget of this phase (None: the phase's tokens)
     "Train phase `p` into folder `d` starting from `init_from`; export `d/hf`; return its summary."
     if _done(d): _log(f"phase {i} ({p.name}) already done"); return json.loads((d/'DONE.json').read_text())
     t0, deadline = time.time(), None
     d.mkdir(parents=True, exist_ok=True)
     plan = _read(d/'plan.json') if resume else None              # a resumed phase keeps the plan it started with
     if seconds is not None and plan is None:
-        deadline = t0 + seconds - tail                            # the training loop's; evaluation and export follow
-        plan = {'seconds': round(seconds, 1)} | plan_phase(r, p, tok, deadline, precision or r.precision)
+        cfg, tc = phase_configs(r, p, tok, '.')
+        rate = measure_rate(cfg, tc, precision or r.precision)
+        tail = 2 + r.eval_batches * tc.rows * tc.row_len / (3 * rate)   # evaluation (a forward: a third of a step) and export
+        deadline = t0 + seconds - tail                                   # the training loop's
+        plan = {'seconds': round(seconds, 1), 'tokens_per_s': round(rate), 'tokens': max(tc.rows * tc.row_len, int(rate * (deadline - time.time())))}
         _write(d/'plan.json', plan)
     if plan is not None: p = replace(p, tokens=plan['tokens'])
     cfg, tc = phase_configs(r, p, tok, d/'run', eval_every=eval_every)
@@ -294,12 +310,20 @@ def _choose_precision(r:Recipe)->tuple[str, str]:
     if r.precision != 'auto': return r.precision, 'recipe'
     cfg = ModernBertConfig(**{**r.model, 'layer_types': None, 'vocab_size': r.vocab_size, 'pad_token_id': 3, 'cls_token_id': 1,
                               'sep_token_id': 2, 'mask_token_id': 4})    # the tokenizer is not trained yet: its size is
-    model, n, L = ModernBertForMaskedLM(cfg), min(r.phases[0].rows * r.phases[0].row_len, 4096), r.phases[0].seq_len
-    if default_device().type == 'cpu':           # CPUs without native bf16 run it ~10x slower: one step says so
-        t32 = min(_timed_step(model, n, L, False, torch.device('cpu')) for _ in range(2))
-        t16 = _timed_step(model, n, L, True, torch.device('cpu'))
-        if t16 > 1.5 * t32: return 'fp32', f'auto on CPU: fp32 {t32*1e3:.0f} ms, bf16 {t16*1e3:.0f} ms per step'
-    return choose_precision(model, 'auto', n_tokens=n, seq_len=L)
+    if default_device().type == 'cpu' and (ratio := _bf16_slowdown()) > 1.5:   # no native bf16: a matmul says so in ms
+        return 'fp32', f'auto on CPU: a bf16 matmul takes {ratio:.1f}x the time of fp32'
+    n, L = min(r.phases[0].rows * r.phases[0].row_len, 4096), r.phases[0].seq_len
+    return choose_precision(ModernBertForMaskedLM(cfg), 'auto', n_tokens=n, seq_len=L)
+
+def _bf16_slowdown(n:int=384, reps:int=5)->float:
+    "Time of a bf16 matmul over an fp32 one on this CPU (about 10 on CPUs without native bf16, under 1 with AMX)."
+    a = torch.randn(n, n); b = torch.randn(n, n); a16, b16 = a.bfloat16(), b.bfloat16()
+    def best(x, y):
+        x @ y
+        ts = []
+        for _ in range(reps): t = time.perf_counter(); x @ y; ts.append(time.perf_counter() - t)
+        return min(ts)
+    return best(a16, b16) / best(a, b)
 
 # %% ../nbs/12_phases.ipynb #b7d1a012
 def run_recipe(recipe:Recipe|str, out, # a recipe (or its name) and the output folder
@@ -341,12 +365,16 @@ def run_recipe(recipe:Recipe|str, out, # a recipe (or its name) and the output f
     tok = tok or load_tokenizer(corpus/'tokenizer')
     results, shares = [], [p.tokens for _, p in todo]
     left = lambda: budget['start'] + minutes * 60 - time.time()                  # seconds until the deadline
-    for k, (i, p) in enumerate(todo):
-        if p.mix and len(todo) > 1 and data is None:   # a phase with its own mix gets its own corpus, same tokenizer
+    corpora = {}
+    for k, (i, p) in enumerate(todo):                 # a phase with its own mix gets its own corpus, same tokenizer,
+        if p.mix and len(todo) > 1 and data is None:  # built now so that the phases' time plan knows what it cost
             want = int(1.2 * p.tokens)
-            if budget and results: want = int(1.2 * results[-1]['tokens_per_s'] * phase_seconds(left(), shares[k:], r.report_seconds))
-            pc = build_phase_corpus(out/f'corpus-{p.name}', r, tok, data, p.mix, max_tokens=want)
-        else: pc = corpus
+            if budget and not (out/f'corpus-{p.name}'/'meta.json').exists():
+                rate = measure_rate(*phase_configs(r, todo[0][1], tok, '.'), precision)
+                want = max(20_000, int(1.2 * rate * phase_seconds(left(), shares, r.report_seconds) * shares[k] / shares[0]))
+            corpora[i] = build_phase_corpus(out/f'corpus-{p.name}', r, tok, data, p.mix, max_tokens=want)
+    for k, (i, p) in enumerate(todo):
+        pc = corpora.get(i, corpus)
         secs = phase_seconds(left(), shares[k:], r.report_seconds) if budget else None
         s = run_phase(r, i, p, out/f'{i}-{p.name}', pc, tok, init, resume, eval_every, heldout=corpus/'heldout',
                       precision=precision, seconds=secs)
@@ -365,6 +393,12 @@ def _cell(v)->str: return '' if v is None else f"{v:,}" if isinstance(v, int) el
 def _md_table(rows:list)->str:
     "A markdown table of dicts (floats to 4 places, ints with commas)."
     return format_table(rows, _cell)
+
+def _curves(d:Path)->dict:
+    "A phase's logged training loss and held-out evaluations, (tokens, value) pairs from its metrics.jsonl."
+    recs = [json.loads(l) for l in (d/'run'/'metrics.jsonl').read_text().splitlines() if l.strip()] if (d/'run'/'metrics.jsonl').exists() else []
+    return {'train': [(r['tokens'], round(r['loss'], 4)) for r in recs if 'loss' in r],
+            'eval': [(r['tokens'], round(r['eval_loss'], 4)) for r in recs if 'eval_loss' in r]}
 
 def _phase_row(s:dict, loss:float, correct:float, n:float)->dict:
     "One report row: what the phase planned (under a budget) and did, and its held-out scores."
@@ -391,7 +425,9 @@ def finish_report(out:Path, r:Recipe, results:list, corpus:Path, tok, start:floa
     fills = {ex: [f['token_str'] for f in fm(ex)] for ex in FILL_EXAMPLES}
     seconds = time.time() - start
     summary = dict(recipe=r.name, out=str(out), export=str(out/'hf'), budget_minutes=minutes, wall_seconds=round(seconds),
-                   eval_masked_tokens=uni['eval_masked'], phases=rows, fill_mask=fills, parameters=sum(q.numel() for q in m.parameters()))
+                   eval_masked_tokens=uni['eval_masked'], phases=rows, fill_mask=fills,
+                   curves={f"{s['index']}-{s['phase']}": _curves(out/f"{s['index']}-{s['phase']}") for s in results}, parameters=sum(q.numel() for q in m.parameters()),
+                   info=run_info())
     tmp = out/'.summary.json.tmp'; tmp.write_text(json.dumps(summary, indent=1, default=str)); os.replace(tmp, out/'summary.json')
     print(f"\nheld-out MLM at 15% masking, context {p.seq_len}, {uni['eval_masked']:,} masked tokens:")
     print(_md_table(rows))
