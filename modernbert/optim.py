@@ -20,7 +20,7 @@ def stable_adamw_(p:torch.Tensor, g:torch.Tensor,   # parameter and its gradient
                   m:torch.Tensor, v:torch.Tensor,   # first and second moments, updated in place
                   step:int,                         # 1 at the first update
                   lr:float, betas:tuple[float,float], eps:float, weight_decay:float, max_lr:float)->torch.Tensor:
-    "One StableAdamW update of `p` in place (spec 4.2); returns the clipped learning rate used."
+    "One StableAdamW update of `p` in place (AnswerDotAI/ModernBERT `src/optimizer.py`); returns the clipped learning rate used."
     b1, b2 = betas
     b1h, b2h = (b1**step - b1) / (b1**step - 1), (b2**step - b2) / (b2**step - 1)   # debiased betas
     m.lerp_(g, 1 - b1h)

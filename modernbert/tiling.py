@@ -101,7 +101,7 @@ def _tiled(name:str, p:Tensor, src:dict, lmap:list[int])->Tensor|None:
 def tile_model(small:ModernBertModel|ModernBertForMaskedLM, # the trained model
                large_config:ModernBertConfig,                # wider and/or deeper, same vocabulary and head dim
               )->ModernBertModel|ModernBertForMaskedLM:     # same class as `small`, on its device and dtype
-    "A larger model initialized from `small` by the Gopher depth map and center tiling with wraparound (spec 1.6)."
+    "A larger model initialized from `small` by the Gopher depth map and center tiling with wraparound (AnswerDotAI/ModernBERT `src/bert_layers/model.py`)."
     if not isinstance(small, (ModernBertModel, ModernBertForMaskedLM)):
         raise TypeError(f"tile_model: expected a ModernBertModel or ModernBertForMaskedLM, got {type(small).__name__}")
     check_tileable(small.config, large_config)
