@@ -6,13 +6,14 @@ Docs: https://modernbert-course.github.io/modernbert/phases.html.md"""
 
 # %% ../nbs/12_phases.ipynb #6426fad8
 from __future__ import annotations
-import json, math, os, platform, shutil, subprocess, sys, time, tempfile
+import glob, json, math, os, platform, shutil, subprocess, sys, time, tempfile
 from dataclasses import dataclass, field, asdict, replace
 from functools import partial
 from pathlib import Path
 import torch
-from fastcore.script import call_parse
-from .core import ModernBertConfig, set_seed, autocast_ctx, default_device
+from fastcore.script import call_parse, store_true
+from .core import (ModernBertConfig, set_seed, autocast_ctx, default_device, write_json, claim_folder, clear_owned,
+                             folder_lock, check_inputs, tree_digest, user_errors)
 from .tokenizer import load_tokenizer, config_for_tokenizer, never_mask_ids
 from .data import build_corpus, default_sources, local_source, heldout_reader, ShardReader, format_table
 from .optim import warmup_stable_decay, StableAdamW, param_groups
@@ -236,8 +237,7 @@ def run_info(command:str|None=None)->dict:
             'python': platform.python_version(), 'torch': torch.__version__, 'transformers': transformers.__version__,
             'threads': torch.get_num_threads(), 'command': command or ' '.join([Path(sys.argv[0]).name] + sys.argv[1:]), 'commit': commit}
 def _done(d:Path): return (d/'DONE.json').exists()
-def _mark(d:Path, info:dict):
-    tmp = d/'.DONE.json.tmp'; tmp.write_text(json.dumps(info, indent=1, default=str)); os.replace(tmp, d/'DONE.json')
+def _mark(d:Path, info:dict): write_json(d/'DONE.json', info)
 
 def _source_model(src)->tuple:
     "(model, tokenizer folder) from a transformers folder or a trainer checkpoint (folder or run)."
@@ -246,7 +246,8 @@ def _source_model(src)->tuple:
     if (p/'config.json').exists(): m, tdir = ModernBertForMaskedLM.from_hf(p), p
     else:
         m = load_checkpoint_model(p)
-        tdir = next((q for q in (p, p.parent, p.parent.parent, p.parent.parent/'corpus'/'tokenizer') if (q/'tokenizer.json').exists()), None)
+        tdir = next((q for q in (p, p.parent, p.parent.parent, p.parent.parent/'corpus'/'tokenizer', p.parent.parent.parent/'corpus'/'tokenizer')
+                     if (q/'tokenizer.json').exists()), None)
     if tdir is None or not (Path(tdir)/'tokenizer.json').exists():
         raise FileNotFoundError(f"--from {src}: no tokenizer.json beside the weights; save the model with save_hf(path, tokenizer=tok)")
     return m, Path(tdir)
@@ -254,18 +255,17 @@ def _source_model(src)->tuple:
 def build_phase_corpus(out:Path, r:Recipe, tok=None, data=None, mix:dict|None=None, max_tokens=None)->Path:
     "Build (or reuse) a corpus folder for a recipe: the embedded default or `data`, tokenized with `tok` (trained if None)."
     if (out/'meta.json').exists(): _log(f"corpus ready in {out}"); return out
-    if out.exists(): shutil.rmtree(out)          # an interrupted build: start it again
     sources = default_sources() if data is None else [local_source(data)]
     weights = None if mix is None else [mix.get(src.name, 0.0) for src in sources]
     if weights is not None and not sum(weights): raise ValueError(f"mix {mix} names none of the sources {[src.name for src in sources]}")
     build_corpus(out, tokenizer=tok, sources=sources, weights=weights, max_tokens=max_tokens or r.corpus_tokens, vocab_size=r.vocab_size,
-                 tokenizer_bytes=r.tokenizer_bytes, seed=r.seed, verbose=True)
+                 tokenizer_bytes=r.tokenizer_bytes, seed=r.seed, verbose=True,
+                 overwrite=True)   # an interrupted build starts again; only a corpus the library marked is cleared
     return out
 
 # %% ../nbs/12_phases.ipynb #f75dace0
 def _read(p:Path): return json.loads(p.read_text()) if p.exists() else None
-def _write(p:Path, d:dict):
-    tmp = p.with_name(f'.{p.name}.tmp'); tmp.write_text(json.dumps(d, indent=1, default=str)); os.replace(tmp, p)
+def _write(p:Path, d:dict): write_json(p, d)
 
 def run_phase(r:Recipe, i:int, p:Phase, d:Path, corpus:Path, tok, init_from, resume:bool, eval_every:int=0, heldout=None,
               precision:str|None=None, # 'bf16' or 'fp32' (None: the recipe's)
@@ -273,7 +273,7 @@ def run_phase(r:Recipe, i:int, p:Phase, d:Path, corpus:Path, tok, init_from, res
     "Train phase `p` into folder `d` starting from `init_from`; export `d/hf`; return its summary."
     if _done(d): _log(f"phase {i} ({p.name}) already done"); return json.loads((d/'DONE.json').read_text())
     t0, deadline = time.time(), None
-    d.mkdir(parents=True, exist_ok=True)
+    claim_folder(d, 'phase')
     plan = _read(d/'plan.json') if resume else None              # a resumed phase keeps the plan it started with
     if seconds is not None and plan is None:
         cfg, tc = phase_configs(r, p, tok, '.')
@@ -341,12 +341,24 @@ def run_recipe(recipe:Recipe|str, out, # a recipe (or its name) and the output f
     r = r.scaled(scale)
     minutes = r.minutes if minutes is None else (minutes or None)
     if minutes is not None and not (math.isfinite(minutes) and minutes > 0): raise ValueError(f"minutes={minutes} must be a positive number")
-    start = start or time.time()
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    if not resume and ((out/'corpus').exists() or any(out.glob('[0-9]-*'))):
-        raise FileExistsError(f"{out} holds an earlier run: pass --resume to continue it, or choose another --out")
+    start, out = start or time.time(), Path(out)
+    for flag, p in (('--data', data), ('--from', init_from)):
+        if p is not None and Path(p).resolve().is_relative_to(out.resolve()):
+            raise ValueError(f"{flag} {p} is inside the output folder {out}, which the run writes and clears: move it out, or pick another --out")
     todo = [(i, p) for i, p in enumerate(r.phases, 1) if phases is None or p.name in phases]
     if not todo: raise ValueError(f"no phase named {phases} in recipe {r.name!r}: choose from {[p.name for p in r.phases]}")
+    with folder_lock(out):
+        claim_folder(out, 'pretrain')
+        if not resume and ((out/'corpus').exists() or any(out.glob('[0-9]-*'))):
+            raise FileExistsError(f"{out} holds an earlier run: pass --resume to continue it, or choose another --out")
+        if not resume and (out/'inputs.json').exists(): (out/'inputs.json').unlink()
+        check_inputs(out, {'recipe': r.name, 'data': None if data is None else str(Path(data).resolve()),
+                           'data_sha256': None if data is None else tree_digest(data),
+                           'from': None if init_from is None else str(Path(init_from).resolve()), 'scale': scale, 'minutes': minutes})
+        return _run(r, out, todo, resume, data, init_from, eval_every, minutes, start)
+
+def _run(r:Recipe, out:Path, todo:list, resume:bool, data, init_from, eval_every:int, minutes, start:float)->dict:
+    "The body of `run_recipe`, with its output folder claimed, locked and its inputs checked."
     budget = _budget(r, out, minutes, start, resume) if minutes else None
     precision, why = (budget['precision'], budget['precision_why']) if budget and 'precision' in budget else _choose_precision(r)
     if budget: _write(out/'plan.json', budget | {'precision': precision, 'precision_why': why})
@@ -360,6 +372,12 @@ def run_recipe(recipe:Recipe|str, out, # a recipe (or its name) and the output f
             _log(f"tiling {init_from} ({m.config.hidden_size} x {m.config.num_hidden_layers}) to {r.name}")
             m = tile_model(m, config_for_tokenizer(tok, ModernBertConfig(**{**r.model, 'layer_types': None})))
         if not (init/'config.json').exists(): m.save_hf(init, tokenizer=tok)
+    if init is None and todo[0][0] > 1:                    # a later phase alone starts from the one before it
+        prev = out/f"{todo[0][0] - 1}-{r.phases[todo[0][0] - 2].name}"/'hf'
+        if not (prev/'config.json').exists():
+            raise FileNotFoundError(f"phase {todo[0][1].name!r} starts from the previous phase's export and {prev} is not there: "
+                                    "run the earlier phases first, or pass --from a checkpoint")
+        init = prev
     mix = todo[0][1].mix if len(todo) == 1 and data is None else None   # your own data: the phase's mix of default sources does not apply
     corpus = build_phase_corpus(out/'corpus', r, tok, data, mix)
     tok = tok or load_tokenizer(corpus/'tokenizer')
@@ -381,8 +399,8 @@ def run_recipe(recipe:Recipe|str, out, # a recipe (or its name) and the output f
         results.append(s); init = out/f'{i}-{p.name}'/'hf'
         if budget: _write(out/'plan.json', _read(out/'plan.json') | {'elapsed': time.time() - budget['start']})
     final = out/'hf'
-    if final.exists(): shutil.rmtree(final)
-    shutil.copytree(init, final)
+    if final.exists(): clear_owned(final, 'export', ['*'])
+    claim_folder(final, 'export'); shutil.copytree(init, final, dirs_exist_ok=True)
     return finish_report(out, r, results, corpus, tok, start, minutes)
 
 # %% ../nbs/12_phases.ipynb #76d40914
@@ -428,7 +446,7 @@ def finish_report(out:Path, r:Recipe, results:list, corpus:Path, tok, start:floa
                    eval_masked_tokens=uni['eval_masked'], phases=rows, fill_mask=fills,
                    curves={f"{s['index']}-{s['phase']}": _curves(out/f"{s['index']}-{s['phase']}") for s in results}, parameters=sum(q.numel() for q in m.parameters()),
                    info=run_info())
-    tmp = out/'.summary.json.tmp'; tmp.write_text(json.dumps(summary, indent=1, default=str)); os.replace(tmp, out/'summary.json')
+    write_json(out/'summary.json', summary)
     print(f"\nheld-out MLM at 15% masking, context {p.seq_len}, {uni['eval_masked']:,} masked tokens:")
     print(_md_table(rows))
     print("\nfill-mask through transformers' pipeline (top 3):")
@@ -439,6 +457,7 @@ def finish_report(out:Path, r:Recipe, results:list, corpus:Path, tok, start:floa
 
 # %% ../nbs/12_phases.ipynb #ab9e6a1e
 @call_parse
+@user_errors
 def pretrain_cli(recipe:str='demo',  # 'demo', 'base' or 'large'
                  out:str='runs/demo', # output folder: corpus, one folder per phase, hf/ (the export), summary.json
                  resume:bool=False,   # continue an interrupted run in `out`
@@ -448,10 +467,17 @@ def pretrain_cli(recipe:str='demo',  # 'demo', 'base' or 'large'
                  minutes:float=None,  # wall-clock budget of the whole command (demo: 11); 0: the recipe's token budgets
                  scale:float=1.0,     # multiply every token budget (e.g. 0.01 for a smoke test of 'base')
                  eval_every:int=0,    # evaluate every N steps inside a phase (0: at the end of each phase)
+                 debug:store_true=False, # show the traceback of an error
                 ):
     "Pretrain a ModernBERT with the three-phase recipe, evaluate it and export it for transformers."
     start = process_start()
-    if recipe not in RECIPES: raise SystemExit(f"unknown recipe {recipe!r}: choose one of {list(RECIPES)}")
+    if recipe not in RECIPES: raise ValueError(f"--recipe {recipe!r}: choose one of {list(RECIPES)}")
+    if minutes is not None and not (math.isfinite(minutes) and minutes >= 0):
+        raise ValueError(f"--minutes {minutes}: a budget is a number of minutes (0: the recipe's token budgets)")
+    if not (math.isfinite(scale) and scale > 0): raise ValueError(f"--scale {scale} must be a positive number")
+    if eval_every < 0: raise ValueError(f"--eval-every {eval_every} must be >= 0 (0: at the end of each phase)")
+    for flag, p in (('--data', data), ('--from', from_)):
+        if p is not None and not glob.glob(p): raise FileNotFoundError(f"{flag} {p}: no such file, folder or glob match")
     if RECIPES[recipe].init == 'tile' and from_ is None and phase is None:
         _log(f"recipe {recipe!r} is meant to start from a smaller checkpoint (--from); starting from random weights")
     run_recipe(recipe, out, resume=resume, data=data, init_from=from_, phases=phase.split(',') if phase else None,
