@@ -271,7 +271,10 @@ def run_phase(r:Recipe, i:int, p:Phase, d:Path, corpus:Path, tok, init_from, res
               precision:str|None=None, # 'bf16' or 'fp32' (None: the recipe's)
               seconds:float|None=None)->dict: # wall-clock budget of this phase (None: the phase's tokens)
     "Train phase `p` into folder `d` starting from `init_from`; export `d/hf`; return its summary."
-    if _done(d): _log(f"phase {i} ({p.name}) already done"); return json.loads((d/'DONE.json').read_text())
+    if _done(d):
+        if not ((d/'hf'/'config.json').exists() and (d/'hf'/'model.safetensors').exists()):   # an export cut short: rebuild it
+            _log(f"phase {i} ({p.name}): rebuilding its export from the last checkpoint"); load_checkpoint_model(d/'run').save_hf(d/'hf', tokenizer=tok)
+        _log(f"phase {i} ({p.name}) already done"); return json.loads((d/'DONE.json').read_text())
     t0, deadline = time.time(), None
     claim_folder(d, 'phase')
     plan = _read(d/'plan.json') if resume else None              # a resumed phase keeps the plan it started with
