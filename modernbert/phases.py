@@ -15,7 +15,7 @@ from fastcore.script import call_parse, store_true
 from .core import (ModernBertConfig, set_seed, autocast_ctx, default_device, write_json, claim_folder, clear_owned,
                              folder_lock, check_inputs, tree_digest, user_errors)
 from .tokenizer import load_tokenizer, config_for_tokenizer, never_mask_ids
-from .data import build_corpus, default_sources, local_source, heldout_reader, ShardReader, format_table
+from .data import build_corpus, default_sources, local_source, heldout_reader, ShardReader, format_table, drop_summary
 from .optim import warmup_stable_decay, StableAdamW, param_groups
 from .train import TrainConfig, Trainer, load_checkpoint_model, eval_batches, mlm_scores, choose_precision
 from .model import ModernBertForMaskedLM
@@ -252,13 +252,15 @@ def _source_model(src)->tuple:
         raise FileNotFoundError(f"--from {src}: no tokenizer.json beside the weights; save the model with save_hf(path, tokenizer=tok)")
     return m, Path(tdir)
 
-def build_phase_corpus(out:Path, r:Recipe, tok=None, data=None, mix:dict|None=None, max_tokens=None)->Path:
+def build_phase_corpus(out:Path, r:Recipe, tok=None, data=None, mix:dict|None=None, max_tokens=None,
+                       data_opts:dict|None=None)->Path: # for `data`: text_field, by, bad_rows (see `local_source`), heldout
     "Build (or reuse) a corpus folder for a recipe: the embedded default or `data`, tokenized with `tok` (trained if None)."
     if (out/'meta.json').exists(): _log(f"corpus ready in {out}"); return out
-    sources = default_sources() if data is None else [local_source(data)]
+    opts = dict(data_opts or {}); heldout = opts.pop('heldout', 0.1)
+    sources = default_sources() if data is None else [local_source(data, **{k: v for k, v in opts.items() if v is not None})]
     weights = None if mix is None else [mix.get(src.name, 0.0) for src in sources]
     if weights is not None and not sum(weights): raise ValueError(f"mix {mix} names none of the sources {[src.name for src in sources]}")
-    build_corpus(out, tokenizer=tok, sources=sources, weights=weights, max_tokens=max_tokens or r.corpus_tokens, vocab_size=r.vocab_size,
+    build_corpus(out, tokenizer=tok, sources=sources, weights=weights, heldout=heldout, max_tokens=max_tokens or r.corpus_tokens, vocab_size=r.vocab_size,
                  tokenizer_bytes=r.tokenizer_bytes, seed=r.seed, verbose=True,
                  overwrite=True)   # an interrupted build starts again; only a corpus the library marked is cleared
     return out
@@ -337,7 +339,8 @@ def run_recipe(recipe:Recipe|str, out, # a recipe (or its name) and the output f
                scale:float=1.0,        # multiply every token budget (a token-budgeted run)
                eval_every:int=0,
                minutes:float|None=None, # wall-clock budget of the whole run (default: the recipe's; 0: token budgets)
-               start:float|None=None)->dict: # when the budget started (default: now; the command passes its process start)
+               start:float|None=None, # when the budget started (default: now; the command passes its process start)
+               data_opts:dict|None=None)->dict: # how `data` is read: text_field, by, bad_rows, heldout (see `build_phase_corpus`)
     "Run a recipe end to end: corpus, tokenizer, phases, export; returns the summary."
     r = (RECIPES[recipe] if isinstance(recipe, str) else recipe)
     if minutes and scale != 1: raise ValueError(f"minutes={minutes} and scale={scale}: a run has a time budget or scaled token budgets, not both")
@@ -357,10 +360,11 @@ def run_recipe(recipe:Recipe|str, out, # a recipe (or its name) and the output f
         if not resume and (out/'inputs.json').exists(): (out/'inputs.json').unlink()
         check_inputs(out, {'recipe': r.name, 'data': None if data is None else str(Path(data).resolve()),
                            'data_sha256': None if data is None else tree_digest(data),
-                           'from': None if init_from is None else str(Path(init_from).resolve()), 'scale': scale, 'minutes': minutes})
-        return _run(r, out, todo, resume, data, init_from, eval_every, minutes, start)
+                           'from': None if init_from is None else str(Path(init_from).resolve()), 'scale': scale, 'minutes': minutes,
+                           'data_options': data_opts or None})
+        return _run(r, out, todo, resume, data, init_from, eval_every, minutes, start, data_opts)
 
-def _run(r:Recipe, out:Path, todo:list, resume:bool, data, init_from, eval_every:int, minutes, start:float)->dict:
+def _run(r:Recipe, out:Path, todo:list, resume:bool, data, init_from, eval_every:int, minutes, start:float, data_opts=None)->dict:
     "The body of `run_recipe`, with its output folder claimed, locked and its inputs checked."
     budget = _budget(r, out, minutes, start, resume) if minutes else None
     precision, why = (budget['precision'], budget['precision_why']) if budget and 'precision' in budget else _choose_precision(r)
@@ -382,7 +386,7 @@ def _run(r:Recipe, out:Path, todo:list, resume:bool, data, init_from, eval_every
                                     "run the earlier phases first, or pass --from a checkpoint")
         init = prev
     mix = todo[0][1].mix if len(todo) == 1 and data is None else None   # your own data: the phase's mix of default sources does not apply
-    corpus = build_phase_corpus(out/'corpus', r, tok, data, mix)
+    corpus = build_phase_corpus(out/'corpus', r, tok, data, mix, data_opts=data_opts)
     tok = tok or load_tokenizer(corpus/'tokenizer')
     results, shares = [], [p.tokens for _, p in todo]
     left = lambda: budget['start'] + minutes * 60 - time.time()                  # seconds until the deadline
@@ -447,9 +451,11 @@ def finish_report(out:Path, r:Recipe, results:list, corpus:Path, tok, start:floa
     seconds = time.time() - start
     summary = dict(recipe=r.name, out=str(out), export=str(out/'hf'), budget_minutes=minutes, wall_seconds=round(seconds),
                    eval_masked_tokens=uni['eval_masked'], phases=rows, fill_mask=fills,
-                   curves={f"{s['index']}-{s['phase']}": _curves(out/f"{s['index']}-{s['phase']}") for s in results}, parameters=sum(q.numel() for q in m.parameters()),
+                   curves={f"{s['index']}-{s['phase']}": _curves(out/f"{s['index']}-{s['phase']}") for s in results},
+                   dropped={k: drop_summary(v.get('dropped') or {}) for k, v in json.loads((corpus/'meta.json').read_text()).get('sources', {}).items()}, parameters=sum(q.numel() for q in m.parameters()),
                    info=run_info())
     write_json(out/'summary.json', summary)
+    print("\nwhat cleaning dropped, by source: " + '; '.join(f"{k}: {v}" for k, v in summary['dropped'].items()))
     print(f"\nheld-out MLM at 15% masking, context {p.seq_len}, {uni['eval_masked']:,} masked tokens:")
     print(_md_table(rows))
     print("\nfill-mask through transformers' pipeline (top 3):")
@@ -470,6 +476,10 @@ def pretrain_cli(recipe:str='demo',  # 'demo', 'base' or 'large'
                  minutes:float=None,  # wall-clock budget of the whole command (demo: 11); 0: the recipe's token budgets
                  scale:float=1.0,     # multiply every token budget (e.g. 0.01 for a smoke test of 'base')
                  eval_every:int=0,    # evaluate every N steps inside a phase (0: at the end of each phase)
+                 text_field:str='text', # --data .jsonl/.parquet: the field that holds the text
+                 by:str=None,         # --data text files: split into documents by 'file', 'paragraph' or 'line' (default: paragraph below 20 files)
+                 bad_rows:str='raise', # --data .jsonl: a malformed row 'raise's (naming file and line) or is 'skip'ped and counted
+                 heldout:float=0.1,   # --data: share of documents (files, paragraphs) held out for evaluation
                  debug:store_true=False, # show the traceback of an error
                 ):
     "Pretrain a ModernBERT with the three-phase recipe, evaluate it and export it for transformers."
@@ -479,9 +489,13 @@ def pretrain_cli(recipe:str='demo',  # 'demo', 'base' or 'large'
         raise ValueError(f"--minutes {minutes}: a budget is a number of minutes (0: the recipe's token budgets)")
     if not (math.isfinite(scale) and scale > 0): raise ValueError(f"--scale {scale} must be a positive number")
     if eval_every < 0: raise ValueError(f"--eval-every {eval_every} must be >= 0 (0: at the end of each phase)")
+    if by not in (None, 'file', 'paragraph', 'line'): raise ValueError(f"--by {by} must be file, paragraph or line")
+    if bad_rows not in ('raise', 'skip'): raise ValueError(f"--bad-rows {bad_rows} must be raise or skip")
+    if not 0 < heldout < 1: raise ValueError(f"--heldout {heldout} must be in (0, 1), e.g. 0.1")
     for flag, p in (('--data', data), ('--from', from_)):
         if p is not None and not glob.glob(p): raise FileNotFoundError(f"{flag} {p}: no such file, folder or glob match")
     if RECIPES[recipe].init == 'tile' and from_ is None and phase is None:
         _log(f"recipe {recipe!r} is meant to start from a smaller checkpoint (--from); starting from random weights")
     run_recipe(recipe, out, resume=resume, data=data, init_from=from_, phases=phase.split(',') if phase else None,
-               scale=scale, eval_every=eval_every, minutes=minutes, start=start)
+               scale=scale, eval_every=eval_every, minutes=minutes, start=start,
+               data_opts=None if data is None else dict(text_field=text_field, by=by, bad_rows=bad_rows, heldout=heldout))
