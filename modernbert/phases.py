@@ -243,11 +243,10 @@ def _source_model(src)->tuple:
     "(model, tokenizer folder) from a transformers folder or a trainer checkpoint (folder or run)."
     p = Path(src)
     if not p.exists(): raise FileNotFoundError(f"--from {src}: no such folder; pass an exported folder (DIR/hf) or a checkpoint (DIR/1-pretrain/ckpt-N)")
-    if (p/'config.json').exists(): m, tdir = ModernBertForMaskedLM.from_hf(p), p
-    else:
-        m = load_checkpoint_model(p)
-        tdir = next((q for q in (p, p.parent, p.parent.parent, p.parent.parent/'corpus'/'tokenizer', p.parent.parent.parent/'corpus'/'tokenizer')
-                     if (q/'tokenizer.json').exists()), None)
+    ckpt = (p/'manifest.json').exists() or not (p/'config.json').exists()     # a trainer checkpoint (it has a config.json too) or run
+    m = load_checkpoint_model(p) if ckpt else ModernBertForMaskedLM.from_hf(p)
+    tdir = next((q for q in (p, p.parent, p.parent.parent, p.parent.parent/'corpus'/'tokenizer', p.parent.parent.parent/'corpus'/'tokenizer')
+                 if (q/'tokenizer.json').exists()), None)
     if tdir is None or not (Path(tdir)/'tokenizer.json').exists():
         raise FileNotFoundError(f"--from {src}: no tokenizer.json beside the weights; save the model with save_hf(path, tokenizer=tok)")
     return m, Path(tdir)
@@ -343,6 +342,7 @@ def run_recipe(recipe:Recipe|str, out, # a recipe (or its name) and the output f
                data_opts:dict|None=None)->dict: # how `data` is read: text_field, by, bad_rows, heldout (see `build_phase_corpus`)
     "Run a recipe end to end: corpus, tokenizer, phases, export; returns the summary."
     r = (RECIPES[recipe] if isinstance(recipe, str) else recipe)
+    if not (isinstance(scale, (int, float)) and math.isfinite(scale) and scale > 0): raise ValueError(f"scale={scale} must be a positive number")
     if minutes and scale != 1: raise ValueError(f"minutes={minutes} and scale={scale}: a run has a time budget or scaled token budgets, not both")
     r = r.scaled(scale)
     minutes = r.minutes if minutes is None else (minutes or None)
