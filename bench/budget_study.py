@@ -3,7 +3,7 @@ given the same wall-clock budget from a cold start (corpus, tokenizer, phases, e
 on text outside the default corpus (third-party package source, BBC News prose) and on the corpus's own held-out split.
 
 Each run appends one line to results/budget_study.jsonl (the numbers, machine, date, command, commit).
-Run: python bench/budget_study.py --minutes 7 --threads 1 --parallel 2 [--runs demo,deep6,...] [--out runs/study]
+Run: python bench/budget_study.py --minutes 6 --threads 1 --parallel 2 [--runs demo,deep6,...] [--out runs/study]
 """
 import argparse, json, os, subprocess, sys, time
 from pathlib import Path
@@ -84,7 +84,7 @@ def one(name:str, minutes:float, out:Path, results:Path, command:str):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--minutes', type=float, default=7.0, help='wall-clock budget of each run')
+    ap.add_argument('--minutes', type=float, default=6.0, help='wall-clock budget of each run')
     ap.add_argument('--threads', type=int, default=1, help='torch threads per run')
     ap.add_argument('--parallel', type=int, default=2, help='runs at the same time')
     ap.add_argument('--runs', default=None, help='comma-separated study runs (default: all)')
