@@ -50,7 +50,6 @@ def train_hf_route(name:str, minutes:float, out:Path, start:float)->dict:
     tok = load_tokenizer(corpus/'tokenizer')
     cfg, _ = phase_configs(r, r.phases[0], tok, d/'x')
     end = time.perf_counter() + (start + minutes * 60 - time.time()) - 5.0       # 5 s to save the model
-    t0 = time.perf_counter()
     hf, secs, steps, real = train_hf(corpus, tok, cfg, lambda: time.perf_counter() < end, lr=lr, end=end)
     hf.save_pretrained(d/'hf'); tok.save_pretrained(d/'hf')
     wall = time.time() - start
@@ -65,7 +64,6 @@ def train_hf_route(name:str, minutes:float, out:Path, start:float)->dict:
 
 def one(name:str, minutes:float, out:Path, results:Path, command:str):
     "Train study run `name` within `minutes`, score it, append its line to `results`."
-    import torch
     from modernbert.phases import run_recipe, process_start
     from modernbert.budget import study_recipe, STUDY
     from modernbert.phases import run_info

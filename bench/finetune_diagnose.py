@@ -6,7 +6,7 @@ its last encoder layer and the head re-initialized), each with mean or [CLS] poo
 results/finetune_diagnose.json (accuracy per run, machine, date, command, commit).
 Run: python bench/finetune_diagnose.py runs/demo/hf --lrs 1e-4,3e-4,1e-3,3e-3 --seeds 0 --max-length 64
 """
-import argparse, dataclasses, json, sys, time
+import argparse, json, sys, time
 from pathlib import Path
 import torch
 
@@ -39,7 +39,7 @@ def main():
     from modernbert.tokenizer import load_tokenizer
     from modernbert.phases import run_info
     task, tok, rows, t0 = bbc_topic_task(), load_tokenizer(a.model), [], time.time()
-    out = Path(a.out); old = json.loads(out.read_text()) if out.exists() else None
+    out = Path(a.out)
     for pooling in a.pooling.split(','):
         for variant in a.variants.split(','):
             for lr in map(float, a.lrs.split(',')):

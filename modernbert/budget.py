@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 from .tokenizer import never_mask_ids
 from .train import TrainConfig, eval_batches, mlm_scores
-from .phases import RECIPES, Recipe, Phase
+from .phases import RECIPES, Recipe
 
 # %% auto #0
 __all__ = ['OUTSIDE_CODE', 'STUDY', 'outside_code', 'outside_prose', 'bits_per_byte', 'study_recipe', 'study_table', 'versus']

@@ -17,7 +17,7 @@ from .core import (ModernBertConfig, set_seed, autocast_ctx, default_device, wri
 from .tokenizer import load_tokenizer, config_for_tokenizer, never_mask_ids
 from .data import build_corpus, default_sources, local_source, heldout_reader, ShardReader, format_table, drop_summary
 from .optim import warmup_stable_decay, StableAdamW, param_groups
-from .train import TrainConfig, Trainer, load_checkpoint_model, eval_batches, mlm_scores, choose_precision
+from .train import TrainConfig, Trainer, load_checkpoint_model, eval_batches, mlm_scores, choose_precision, _timeit
 from .model import ModernBertForMaskedLM
 
 # %% auto #0
@@ -266,7 +266,6 @@ def build_phase_corpus(out:Path, r:Recipe, tok=None, data=None, mix:dict|None=No
 
 # %% ../nbs/12_phases.ipynb #f75dace0
 def _read(p:Path): return json.loads(p.read_text()) if p.exists() else None
-def _write(p:Path, d:dict): write_json(p, d)
 
 def run_phase(r:Recipe, i:int, p:Phase, d:Path, corpus:Path, tok, init_from, resume:bool, eval_every:int=0, heldout=None,
               precision:str|None=None, # 'bf16' or 'fp32' (None: the recipe's)
@@ -285,7 +284,7 @@ def run_phase(r:Recipe, i:int, p:Phase, d:Path, corpus:Path, tok, init_from, res
         tail = 2 + r.eval_batches * tc.rows * tc.row_len / (3 * rate)   # evaluation (a forward: a third of a step) and export
         deadline = t0 + seconds - tail                                   # the training loop's
         plan = {'seconds': round(seconds, 1), 'tokens_per_s': round(rate), 'tokens': max(tc.rows * tc.row_len, int(rate * (deadline - time.time())))}
-        _write(d/'plan.json', plan)
+        write_json(d/'plan.json', plan)
     if plan is not None: p = replace(p, tokens=plan['tokens'])
     cfg, tc = phase_configs(r, p, tok, d/'run', eval_every=eval_every)
     if precision: tc.precision = precision
@@ -322,12 +321,8 @@ def _choose_precision(r:Recipe)->tuple[str, str]:
 def _bf16_slowdown(n:int=384, reps:int=5)->float:
     "Time of a bf16 matmul over an fp32 one on this CPU (about 10 on CPUs without native bf16, under 1 with AMX)."
     a = torch.randn(n, n); b = torch.randn(n, n); a16, b16 = a.bfloat16(), b.bfloat16()
-    def best(x, y):
-        x @ y
-        ts = []
-        for _ in range(reps): t = time.perf_counter(); x @ y; ts.append(time.perf_counter() - t)
-        return min(ts)
-    return best(a16, b16) / best(a, b)
+    a16 @ b16; a @ b                                                           # warm up
+    return min(_timeit(lambda: a16 @ b16) for _ in range(reps)) / min(_timeit(lambda: a @ b) for _ in range(reps))
 
 # %% ../nbs/12_phases.ipynb #b7d1a012
 def run_recipe(recipe:Recipe|str, out, # a recipe (or its name) and the output folder
@@ -368,7 +363,7 @@ def _run(r:Recipe, out:Path, todo:list, resume:bool, data, init_from, eval_every
     "The body of `run_recipe`, with its output folder claimed, locked and its inputs checked."
     budget = _budget(r, out, minutes, start, resume) if minutes else None
     precision, why = (budget['precision'], budget['precision_why']) if budget and 'precision' in budget else _choose_precision(r)
-    if budget: _write(out/'plan.json', budget | {'precision': precision, 'precision_why': why})
+    if budget: write_json(out/'plan.json', budget | {'precision': precision, 'precision_why': why})
     _log(f"precision {precision} for every phase ({why})" + (f"; time budget {minutes:g} min" if budget else ''))
     init, tok = None, None
     if init_from is not None:
@@ -404,7 +399,7 @@ def _run(r:Recipe, out:Path, todo:list, resume:bool, data, init_from, eval_every
         s = run_phase(r, i, p, out/f'{i}-{p.name}', pc, tok, init, resume, eval_every, heldout=corpus/'heldout',
                       precision=precision, seconds=secs)
         results.append(s); init = out/f'{i}-{p.name}'/'hf'
-        if budget: _write(out/'plan.json', _read(out/'plan.json') | {'elapsed': time.time() - budget['start']})
+        if budget: write_json(out/'plan.json', _read(out/'plan.json') | {'elapsed': time.time() - budget['start']})
     final = out/'hf'
     if final.exists(): clear_owned(final, 'export', ['*'])
     claim_folder(final, 'export'); shutil.copytree(init, final, dirs_exist_ok=True)
