@@ -1,4 +1,4 @@
-"""StableAdamW with per-tensor update clipping and decoupled weight decay, and the warmup-stable-decay schedule with a 1-sqrt tail.
+"""StableAdamW (per-tensor update clipping, decoupled weight decay) and warmup-stable-decay with a 1-sqrt tail.
 
 Docs: https://modernbert-course.github.io/modernbert/optim.html.md"""
 
@@ -14,17 +14,23 @@ from torch import nn
 __all__ = ['stable_adamw_', 'StableAdamW', 'no_decay', 'param_groups', 'linear_warmup', 'constant', 'one_minus_sqrt',
            'warmup_stable_decay', 'LRSchedule']
 
+# %% ../nbs/09_optim.ipynb #a9c0e0c1
+def _check(cond:bool, msg:str):
+    "Raise `ValueError(msg)` unless `cond`."
+    if not cond: raise ValueError(msg)
+
 # %% ../nbs/09_optim.ipynb #0e9db08a
 @torch.no_grad()
 def stable_adamw_(p:torch.Tensor, g:torch.Tensor,   # parameter and its gradient, same shape
                   m:torch.Tensor, v:torch.Tensor,   # first and second moments, updated in place
                   step:int,                         # 1 at the first update
                   lr:float, betas:tuple[float,float], eps:float, weight_decay:float, max_lr:float)->torch.Tensor:
-    "One StableAdamW update of `p` in place (AnswerDotAI/ModernBERT `src/optimizer.py`); returns the clipped learning rate used."
-    b1, b2 = betas
-    b1h, b2h = (b1**step - b1) / (b1**step - 1), (b2**step - b2) / (b2**step - 1)   # debiased betas
-    m.lerp_(g, 1 - b1h)
-    v.mul_(b2h).addcmul_(g, g, value=1 - b2h)
+    "One StableAdamW update of `p` in place (AnswerDotAI/ModernBERT `src/optimizer.py`); returns the clipped lr used."
+    beta1, beta2 = betas
+    beta1_hat = (beta1**step - beta1) / (beta1**step - 1)                          # debiased betas: 0 at step 1
+    beta2_hat = (beta2**step - beta2) / (beta2**step - 1)
+    m.lerp_(g, 1 - beta1_hat)
+    v.mul_(beta2_hat).addcmul_(g, g, value=1 - beta2_hat)
     rms = (g * g / v.clamp_min(eps * eps)).mean().sqrt()                           # scalar tensor, no host sync
     lr_eff = lr / rms.clamp_min(1.0)                                                 # per-tensor update clipping
     if weight_decay: p.mul_(1 - lr_eff * (weight_decay / max_lr))                    # relative to the peak lr
@@ -33,22 +39,23 @@ def stable_adamw_(p:torch.Tensor, g:torch.Tensor,   # parameter and its gradient
 
 # %% ../nbs/09_optim.ipynb #b3d79aa2
 class StableAdamW(torch.optim.Optimizer):
-    "AdamW with debiased betas, per-tensor update clipping and weight decay relative to the peak lr (ModernBERT's optimizer)."
+    "AdamW with debiased betas, per-tensor update clipping and weight decay relative to the peak lr."
     def __init__(self, params,                  # parameters or groups, e.g. `param_groups(model, 1e-5)`
                  lr:float=8e-4,                 # peak lr (ModernBERT-base 8e-4); stored per group as `max_lr`
                  betas:tuple[float,float]=(0.9, 0.98),
                  eps:float=1e-6,
                  weight_decay:float=1e-5,       # per-step decay at the peak lr, scaled by lr/max_lr
-                 max_lr:float|None=None):       # reference for the decay scale; None: each group's lr
-        if not lr >= 0: raise ValueError(f"lr={lr} must be >= 0 (ModernBERT-base uses 8e-4)")
-        if not all(0 <= b < 1 for b in betas): raise ValueError(f"betas={betas} must be in [0, 1) (ModernBERT uses (0.9, 0.98))")
-        if not eps > 0: raise ValueError(f"eps={eps} must be > 0 (ModernBERT uses 1e-6)")
-        if not weight_decay >= 0: raise ValueError(f"weight_decay={weight_decay} must be >= 0 (ModernBERT uses 1e-5)")
+                 max_lr:float|None=None):       # the lr the decay is relative to; None: each group's lr
+        _check(lr >= 0, f"lr={lr} must be >= 0 (ModernBERT-base uses 8e-4)")
+        _check(all(0 <= b < 1 for b in betas), f"betas={betas} must be in [0, 1) (ModernBERT uses (0.9, 0.98))")
+        _check(eps > 0, f"eps={eps} must be > 0 (ModernBERT uses 1e-6)")
+        _check(weight_decay >= 0, f"weight_decay={weight_decay} must be >= 0 (ModernBERT uses 1e-5)")
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, max_lr=max_lr))
-        for g in self.param_groups:
-            if g['max_lr'] is None: g['max_lr'] = g['lr']
-            if g['lr'] < 0: raise ValueError(f"a param group has lr={g['lr']}; learning rates must be >= 0")
-            if g['weight_decay'] and not g['max_lr'] > 0: raise ValueError(f"weight decay is relative to max_lr, which is {g['max_lr']}; set lr or max_lr > 0")
+        for group in self.param_groups:
+            if group['max_lr'] is None: group['max_lr'] = group['lr']
+            _check(group['lr'] >= 0, f"a param group has lr={group['lr']}; learning rates must be >= 0")
+            _check(not group['weight_decay'] or group['max_lr'] > 0,
+                   f"weight decay is relative to max_lr, which is {group['max_lr']}; set lr or max_lr > 0")
 
     @torch.no_grad()
     def step(self, closure=None):
@@ -56,15 +63,16 @@ class StableAdamW(torch.optim.Optimizer):
         loss = None
         if closure is not None:
             with torch.enable_grad(): loss = closure()
-        for gr in self.param_groups:
-            for p in gr['params']:
+        for group in self.param_groups:
+            for p in group['params']:
                 if p.grad is None: continue
-                if p.grad.is_sparse: raise RuntimeError("StableAdamW does not support sparse gradients; use a dense nn.Embedding")
-                st = self.state[p]
-                if not st: st.update(step=0, exp_avg=torch.zeros_like(p), exp_avg_sq=torch.zeros_like(p))
-                st['step'] += 1
-                stable_adamw_(p, p.grad, st['exp_avg'], st['exp_avg_sq'], st['step'], gr['lr'], gr['betas'],
-                              gr['eps'], gr['weight_decay'], gr['max_lr'])
+                if p.grad.is_sparse:
+                    raise RuntimeError("StableAdamW does not support sparse gradients; use a dense nn.Embedding")
+                state = self.state[p]
+                if not state: state.update(step=0, exp_avg=torch.zeros_like(p), exp_avg_sq=torch.zeros_like(p))
+                state['step'] += 1
+                stable_adamw_(p, p.grad, state['exp_avg'], state['exp_avg_sq'], state['step'], group['lr'],
+                              group['betas'], group['eps'], group['weight_decay'], group['max_lr'])
         return loss
 
 # %% ../nbs/09_optim.ipynb #e521a317
@@ -75,14 +83,12 @@ def no_decay(name:str, p:torch.Tensor)->bool:
 def param_groups(model:nn.Module, weight_decay:float)->list[dict]:
     "Two optimizer groups: matrices with `weight_decay`, norms and biases with none (tied weights counted once)."
     decay, keep = [], []
-    for n, p in model.named_parameters():
-        if p.requires_grad: (keep if no_decay(n, p) else decay).append(p)
-    return [g for g in ({'params': decay, 'weight_decay': weight_decay}, {'params': keep, 'weight_decay': 0.0}) if g['params']]
+    for name, p in model.named_parameters():
+        if p.requires_grad: (keep if no_decay(name, p) else decay).append(p)
+    groups = ({'params': decay, 'weight_decay': weight_decay}, {'params': keep, 'weight_decay': 0.0})
+    return [g for g in groups if g['params']]
 
 # %% ../nbs/09_optim.ipynb #bb3c671e
-def _check(cond, msg):
-    if not cond: raise ValueError(msg)
-
 def linear_warmup(t:float, warmup:float)->float:
     "Ramp from 0 to 1 over `warmup`, then 1."
     _check(warmup >= 0, f"warmup={warmup} must be >= 0")
@@ -94,7 +100,8 @@ def constant(t:float)->float:
 
 def one_minus_sqrt(t:float, T:float, alpha:float=0.0)->float:
     "Decay from 1 to `alpha` over `T` as `alpha + (1-alpha)(1 - sqrt(t/T))`, then `alpha`."
-    _check(T > 0, f"decay length T={T} must be > 0"); _check(0 <= alpha <= 1, f"alpha={alpha} is a fraction of the peak: use [0, 1]")
+    _check(T > 0, f"decay length T={T} must be > 0")
+    _check(0 <= alpha <= 1, f"alpha={alpha} is a fraction of the peak: use [0, 1]")
     return alpha + (1 - alpha) * (1 - math.sqrt(min(max(t, 0), T) / T))
 
 def warmup_stable_decay(t:float, total:float, warmup:float=0, decay:float=0, alpha:float=0.0)->float:
@@ -109,16 +116,17 @@ def warmup_stable_decay(t:float, total:float, warmup:float=0, decay:float=0, alp
 class LRSchedule:
     "Sets every param group's lr to its peak times `fn(t)`, with `t` in tokens or steps; checkpointable."
     def __init__(self, opt:torch.optim.Optimizer,
-                 fn,                              # progress -> multiplier, e.g. `partial(warmup_stable_decay, total=...)`
+                 fn,                              # progress -> multiplier: `partial(warmup_stable_decay, total=...)`
                  peak_lrs:float|list|None=None):  # None: each group's lr now
         self.opt, self.fn, self.t = opt, fn, 0
-        pk = [g['lr'] for g in opt.param_groups] if peak_lrs is None else peak_lrs
-        self.peaks = list(pk) if isinstance(pk, (list, tuple)) else [pk] * len(opt.param_groups)
-        _check(len(self.peaks) == len(opt.param_groups), f"{len(self.peaks)} peak lrs for {len(opt.param_groups)} param groups")
+        peaks = [g['lr'] for g in opt.param_groups] if peak_lrs is None else peak_lrs
+        self.peaks = list(peaks) if isinstance(peaks, (list, tuple)) else [peaks] * len(opt.param_groups)
+        _check(len(self.peaks) == len(opt.param_groups),
+               f"{len(self.peaks)} peak lrs for {len(opt.param_groups)} param groups")
         _check(all(p >= 0 for p in self.peaks), f"peak lrs {self.peaks} must be >= 0")
         self._apply()
     def _apply(self):
-        for g, pk in zip(self.opt.param_groups, self.peaks): g['lr'] = pk * self.fn(self.t)
+        for group, peak in zip(self.opt.param_groups, self.peaks): group['lr'] = peak * self.fn(self.t)
     def step(self, n:float=1):
         "Advance by `n` (tokens or steps) and set the lrs for what comes next."
         self.t += n; self._apply()
