@@ -6,17 +6,26 @@ Docs: https://modernbert-course.github.io/modernbert/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #51889d5d
 from __future__ import annotations
-import os, random, math, importlib.util, functools, fnmatch, hashlib, json, shutil, socket, sys, time
+import os, random, math, importlib.util, functools, fnmatch, hashlib, json, platform, shutil, socket, subprocess
+import sys, time
 from contextlib import nullcontext, contextmanager
 from pathlib import Path
 from dataclasses import dataclass, field, asdict, replace, fields
 import numpy as np, torch
 
 # %% auto #0
-__all__ = ['ATTN_IMPLS', 'ACTIVATIONS', 'LAYER_TYPES', 'MARKER', 'LOCK', 'USER_ERRORS', 'ModernBertConfig', 'num_parameters',
-           'config_to_hf_dict', 'config_from_hf', 'default_device', 'has_flash_attn', 'autocast_ctx', 'set_seed',
-           'in_test', 'json_safe', 'write_json', 'claim_folder', 'owned', 'clear_owned', 'FolderBusy', 'folder_lock',
-           'tree_digest', 'InputsChanged', 'check_inputs', 'user_errors']
+__all__ = ['ATTN_IMPLS', 'ACTIVATIONS', 'LAYER_TYPES', 'MARKER', 'LOCK', 'USER_ERRORS', 'check', 'ModernBertConfig',
+           'num_parameters', 'config_to_hf_dict', 'config_from_hf', 'default_device', 'has_flash_attn', 'autocast_ctx',
+           'set_seed', 'in_test', 'json_safe', 'write_json', 'claim_folder', 'owned', 'clear_owned', 'FolderBusy',
+           'folder_lock', 'tree_digest', 'InputsChanged', 'check_inputs', 'user_errors', 'md_table', 'run_info']
+
+# %% ../nbs/00_core.ipynb #7c1f2b5b
+def check(cond, # what must hold for the input to be accepted
+          msg:str, # the problem and the fix, e.g. "lr=-1 must be > 0; pass a positive learning rate"
+          exc:type=ValueError, # the exception to raise
+          where:str|None=None): # the object or command being checked, put in front of `msg`
+    "Raise `exc(msg)` unless `cond`: the one way this library refuses a bad argument."
+    if not cond: raise exc(f"{where}: {msg}" if where else msg)
 
 # %% ../nbs/00_core.ipynb #321fc2fb
 ATTN_IMPLS = ('auto', 'eager', 'sdpa', 'flex', 'varlen', 'flash')
@@ -81,37 +90,39 @@ class ModernBertConfig:
         return replace(self, **kwargs)
 
 # %% ../nbs/00_core.ipynb #475608cb
-def _fail(msg): raise ValueError(f"ModernBertConfig: {msg}")
-
 def _check_config(c:ModernBertConfig):
     "Raise a `ValueError` naming the field and the fix for any inconsistent number in `c`."
-    for k in ('vocab_size','hidden_size','intermediate_size','num_hidden_layers','num_attention_heads',
-              'max_position_embeddings','global_attn_every_n_layers'):
+    need = functools.partial(check, where='ModernBertConfig')
+    for k in ('vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads',
+              'max_position_embeddings', 'global_attn_every_n_layers'):
         v = getattr(c, k)
-        if not isinstance(v, int) or isinstance(v, bool) or v < 1: _fail(f"{k}={v!r} must be a positive integer")
-    if c.hidden_size % c.num_attention_heads:
-        _fail(f"hidden_size={c.hidden_size} is not divisible by num_attention_heads={c.num_attention_heads}; "
-              f"pick heads so that hidden_size // heads is the head dim (64 in ModernBERT), e.g. {max(1, c.hidden_size//64)}")
-    if c.head_dim % 2: _fail(f"head dim hidden_size//num_attention_heads = {c.head_dim} is odd; RoPE rotates pairs, use an even head dim")
-    if not isinstance(c.local_attention, int) or c.local_attention < 1:
-        _fail(f"local_attention={c.local_attention!r} must be a positive window (ModernBERT uses 128: +/-64 keys)")
+        need(isinstance(v, int) and not isinstance(v, bool) and v >= 1, f"{k}={v!r} must be a positive integer")
+    need(c.hidden_size % c.num_attention_heads == 0,
+         f"hidden_size={c.hidden_size} is not divisible by num_attention_heads={c.num_attention_heads}; pick heads so "
+         f"that hidden_size // heads is the head dim (64 in ModernBERT), e.g. {max(1, c.hidden_size//64)}")
+    need(c.head_dim % 2 == 0,
+         f"head dim hidden_size//num_attention_heads = {c.head_dim} is odd; RoPE rotates pairs, use an even head dim")
+    need(isinstance(c.local_attention, int) and c.local_attention >= 1,
+         f"local_attention={c.local_attention!r} must be a positive window (ModernBERT uses 128: +/-64 keys)")
     lt = c.layer_types
-    if not isinstance(lt, (list, tuple)) or len(lt) != c.num_hidden_layers or any(t not in LAYER_TYPES for t in lt):
-        _fail(f"layer_types={lt!r} must list one of {LAYER_TYPES} per layer ({c.num_hidden_layers}); "
-              "pass layer_types=None to derive it from global_attn_every_n_layers")
-    for k in ('global_rope_theta','local_rope_theta','norm_eps','initializer_range','initializer_cutoff_factor'):
-        if not getattr(c, k) > 0: _fail(f"{k}={getattr(c, k)!r} must be > 0")
-    for k in ('attention_dropout','embedding_dropout','mlp_dropout','classifier_dropout','attn_out_dropout'):
+    need(isinstance(lt, (list, tuple)) and len(lt) == c.num_hidden_layers and all(t in LAYER_TYPES for t in lt),
+         f"layer_types={lt!r} must list one of {LAYER_TYPES} per layer ({c.num_hidden_layers}); "
+         "pass layer_types=None to derive it from global_attn_every_n_layers")
+    for k in ('global_rope_theta', 'local_rope_theta', 'norm_eps', 'initializer_range', 'initializer_cutoff_factor'):
+        need(getattr(c, k) > 0, f"{k}={getattr(c, k)!r} must be > 0")
+    for k in ('attention_dropout', 'embedding_dropout', 'mlp_dropout', 'classifier_dropout', 'attn_out_dropout'):
         v = getattr(c, k)
-        if v is not None and not 0 <= v < 1: _fail(f"{k}={v!r} must be in [0, 1)")
-    for k in ('pad_token_id','cls_token_id','sep_token_id','mask_token_id'):
+        need(v is None or 0 <= v < 1, f"{k}={v!r} must be in [0, 1)")
+    for k in ('pad_token_id', 'cls_token_id', 'sep_token_id', 'mask_token_id'):
         v = getattr(c, k)
-        if not isinstance(v, int) or not 0 <= v < c.vocab_size:
-            _fail(f"{k}={v!r} is outside the vocabulary [0, {c.vocab_size}); set it to your tokenizer's id or grow vocab_size")
-    if c.classifier_pooling not in ('cls','mean'): _fail(f"classifier_pooling={c.classifier_pooling!r} must be 'cls' or 'mean'")
+        need(isinstance(v, int) and 0 <= v < c.vocab_size, f"{k}={v!r} is outside the vocabulary "
+             f"[0, {c.vocab_size}); set it to your tokenizer's id or grow vocab_size")
+    need(c.classifier_pooling in ('cls', 'mean'),
+         f"classifier_pooling={c.classifier_pooling!r} must be 'cls' or 'mean'")
     for k in ('hidden_activation', 'classifier_activation'):
-        if getattr(c, k) not in ACTIVATIONS: _fail(f"{k}={getattr(c, k)!r} is not one of {ACTIVATIONS}")
-    if c.attn_implementation not in ATTN_IMPLS: _fail(f"attn_implementation={c.attn_implementation!r} is not one of {ATTN_IMPLS}")
+        need(getattr(c, k) in ACTIVATIONS, f"{k}={getattr(c, k)!r} is not one of {ACTIVATIONS}")
+    need(c.attn_implementation in ATTN_IMPLS,
+         f"attn_implementation={c.attn_implementation!r} is not one of {ATTN_IMPLS}")
 
 # %% ../nbs/00_core.ipynb #262c0a47
 @classmethod
@@ -336,3 +347,57 @@ def user_errors(f):
                   file=sys.stderr, flush=True)
             raise SystemExit(130 if isinstance(e, KeyboardInterrupt) else 1 if bug else 2) from None
     return _f
+
+# %% ../nbs/00_core.ipynb #f5529136
+def _cell(v)->str:
+    "A cell's default text: empty for None, ints with thousands commas, floats to 4 significant digits."
+    if v is None: return ''
+    if isinstance(v, bool) or not isinstance(v, (int, float)): return str(v)
+    if isinstance(v, int): return f"{v:,}"
+    return f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:.4g}"
+
+def md_table(rows:list[dict], # one dict per row; a missing key leaves its cell empty
+             columns:list|dict|None=None, # keys in order, or {key: header}; default every key, first seen first
+             fmt:dict|None=None, # {column or type: format string like '{:.2%}', or a function of the value}
+            )->str:
+    "A list of dicts as a GitHub markdown table, columns of numbers right-aligned."
+    keys = columns or dict.fromkeys(k for r in rows for k in r)
+    cols = columns if isinstance(columns, dict) else {k: k for k in keys}
+    if not cols: return ''
+    fmt = fmt or {}
+    def cell(k, v):
+        f = fmt.get(k, fmt.get(type(v), _cell))
+        s = '' if v is None else f.format(v) if isinstance(f, str) else f(v)
+        return str(s).replace('|', '\\|').replace('\n', ' ')
+    def numeric(k):
+        vs = [r[k] for r in rows if r.get(k) is not None]
+        return bool(vs) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vs)
+    head = ['| ' + ' | '.join(map(str, cols.values())) + ' |',
+            '|' + ''.join('---:|' if numeric(k) else '---|' for k in cols)]
+    return '\n'.join(head + ['| ' + ' | '.join(cell(k, r.get(k)) for k in cols) + ' |' for r in rows])
+
+# %% ../nbs/00_core.ipynb #897dc076
+def _cpu_name()->str:
+    "The CPU's model name and whether it has AVX-512 (and bf16 in it): what decides its speed in this project."
+    try: info = Path('/proc/cpuinfo').read_text()
+    except OSError: return platform.processor() or platform.machine()
+    lines = info.splitlines()
+    name = next((l.split(':', 1)[1].strip() for l in lines if l.startswith('model name')), platform.machine())
+    flags = set(next((l.split(':', 1)[1].split() for l in lines if l.startswith('flags')), []))
+    if 'avx512f' not in flags: return name + ' (no AVX-512)'
+    return name + (' (AVX-512, bf16)' if 'avx512_bf16' in flags else ' (AVX-512)')
+
+def run_info(command:str|None=None, # what was run; default the command line of this process
+            )->dict:
+    "Where, when and from what a measurement came: date, machine, versions, threads, command and commit."
+    import transformers
+    root = Path(globals().get('__file__') or Path.cwd()/'nb').resolve().parent.parent   # the package's (notebook's) repo
+    git = lambda *a: subprocess.run(['git', *a], cwd=root, capture_output=True, text=True).stdout.strip()
+    commit = git('rev-parse', '--short', 'HEAD') if (root/'.git').exists() else None
+    if commit and git('status', '--porcelain', '--', 'modernbert'): commit += '+dirty'
+    gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else None
+    return {'date': time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime()),
+            'machine': f"{os.cpu_count()} CPUs, {_cpu_name()}" + (f", {gpu}" if gpu else ''),
+            'python': platform.python_version(), 'torch': torch.__version__, 'transformers': transformers.__version__,
+            'threads': torch.get_num_threads(),
+            'command': command or ' '.join([Path(sys.argv[0]).name] + sys.argv[1:]), 'commit': commit}
