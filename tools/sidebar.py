@@ -23,6 +23,7 @@ SECTIONS = {
     'Architecture':    [3, 4, 5, 6, 8],
     'Training':        [7, 9, 10, 11, 12],
     'Using the model': [13, 14, 15],
+    'Appendix':        [90, 91],
 }
 MORE = 'More'
 _num_re = re.compile(r'^(\d+)([a-z]*)_')
