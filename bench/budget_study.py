@@ -66,7 +66,7 @@ def one(name:str, minutes:float, out:Path, results:Path, command:str):
     "Train study run `name` within `minutes`, score it, append its line to `results`."
     from modernbert.phases import run_recipe, process_start
     from modernbert.budget import study_recipe, STUDY
-    from modernbert.phases import run_info
+    from modernbert.core import run_info
     start = process_start()
     if name in HF_RUNS: s, change = train_hf_route(name, minutes, out, start), HF_RUNS[name][0]
     else: s, change = run_recipe(study_recipe(name), out/name, minutes=minutes, start=start), STUDY[name][0]

@@ -37,7 +37,7 @@ def main():
     from modernbert.finetune import FinetuneConfig, fit_classifier, evaluate_classifier
     from modernbert.evaluate import bbc_topic_task
     from modernbert.tokenizer import load_tokenizer
-    from modernbert.phases import run_info
+    from modernbert.core import run_info
     task, tok, rows, t0 = bbc_topic_task(), load_tokenizer(a.model), [], time.time()
     out = Path(a.out)
     for pooling in a.pooling.split(','):

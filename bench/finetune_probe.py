@@ -62,7 +62,7 @@ def main():
     from modernbert.core import set_seed
     from modernbert.tokenizer import load_tokenizer
     from modernbert.evaluate import bbc_topic_task
-    from modernbert.phases import run_info
+    from modernbert.core import run_info
     t0 = time.time()
     task = bbc_topic_task()
     pre = ModernBertForMaskedLM.from_hf(a.model); tok = load_tokenizer(a.model)

@@ -15,7 +15,8 @@ from .train import TrainConfig, eval_batches, mlm_scores
 from .phases import RECIPES, Recipe
 
 # %% auto #0
-__all__ = ['OUTSIDE_CODE', 'STUDY', 'outside_code', 'outside_prose', 'bits_per_byte', 'study_recipe', 'study_table', 'versus']
+__all__ = ['OUTSIDE_CODE', 'STUDY_BASE', 'STUDY', 'outside_code', 'outside_prose', 'bits_per_byte', 'study_recipe', 'study_table',
+           'versus']
 
 # %% ../nbs/12a_budget.ipynb #9f3efc89
 OUTSIDE_CODE = ('fastcore', 'fastprogress', 'datasets', 'safetensors', 'tokenizers', 'huggingface_hub')
@@ -68,8 +69,11 @@ def bits_per_byte(model, # a `ModernBertForMaskedLM` (ours; `from_hf` loads tran
             'tokens': n_tok, 'bytes': n_bytes, 'bytes_per_token': n_bytes / n_tok}
 
 # %% ../nbs/12a_budget.ipynb #76f13e9a
-STUDY = {  # name: (what changes, overrides of the demo recipe)
-    'demo':         ('the demo: 256 wide x 4 layers, vocab 4k, three phases', {}),
+STUDY_BASE = replace(RECIPES['demo'], name='base', phases=[replace(RECIPES['demo'].phases[0], rows=4), *RECIPES['demo'].phases[1:]])
+
+STUDY = {  # name: (what changes, overrides of the study's base recipe; None: the demo recipe as shipped)
+    'base':         ('the base: 256 wide x 4 layers, vocab 4k, three phases, phase 1 batch 4 rows of 512', {}),
+    'demo':         ('the demo recipe as shipped (the base with the change this study chose)', None),
     'deep6':        ('6 layers', {'model': {'num_hidden_layers': 6}}),
     'wide384':      ('384 wide (576 GeGLU), 6 heads', {'model': {'hidden_size': 384, 'intermediate_size': 576, 'num_attention_heads': 6}}),
     'small192':     ('192 wide (288 GeGLU), 3 heads', {'model': {'hidden_size': 192, 'intermediate_size': 288, 'num_attention_heads': 3}}),
@@ -82,15 +86,17 @@ STUDY = {  # name: (what changes, overrides of the demo recipe)
     'mask15':       ('masking 15% (BERT) instead of 30%', {'mask_p': 0.15}),
     'mask30to15':   ('masking 30% -> 20% -> 15% over the phases', {'mask_p': [0.3, 0.2, 0.15]}),
     'ctx512':       ('phase 1 at context 512', {'p1': {'seq_len': 512}}),
+    'rows2':        ('phase 1 batch 2 rows of 512 (half the tokens per step, twice the steps)', {'p1': {'rows': 2}}),
     'rows8':        ('phase 1 batch 8 rows of 512 (twice the tokens per step)', {'p1': {'rows': 8}}),
     'one_phase':    ('one phase: context 128 to the end, 1-sqrt decay over its last 20%',
                      {'phases': 'one'}),
 }
 
 def study_recipe(name:str, base:Recipe|None=None)->Recipe:
-    "The demo recipe (or `base`) with the changes of study run `name`."
+    "The study's base recipe (or `base`) with the changes of study run `name`; 'demo' is the demo recipe itself."
     if name not in STUDY: raise ValueError(f"unknown study run {name!r}; choose from {list(STUDY)}")
-    r, ch = base or RECIPES['demo'], STUDY[name][1]
+    r, ch = base or STUDY_BASE, STUDY[name][1]
+    if ch is None: return RECIPES['demo']
     ps = list(r.phases)
     if ch.get('phases') == 'one': ps = [replace(ps[0], tokens=sum(p.tokens for p in ps), decay=0.2, lr_floor=0.001)]
     if 'p1' in ch: ps[0] = replace(ps[0], **ch['p1'])

@@ -13,16 +13,16 @@ from pathlib import Path
 import torch
 from fastcore.script import call_parse, store_true
 from .core import (ModernBertConfig, set_seed, autocast_ctx, default_device, write_json, claim_folder, clear_owned,
-                             folder_lock, check_inputs, tree_digest, user_errors)
+                             folder_lock, check_inputs, tree_digest, user_errors, md_table, run_info)
 from .tokenizer import load_tokenizer, config_for_tokenizer, never_mask_ids
-from .data import build_corpus, default_sources, local_source, heldout_reader, ShardReader, format_table, drop_summary
+from .data import build_corpus, default_sources, local_source, heldout_reader, ShardReader, drop_summary
 from .optim import warmup_stable_decay, StableAdamW, param_groups
 from .train import TrainConfig, Trainer, load_checkpoint_model, eval_batches, mlm_scores, choose_precision, _timeit
 from .model import ModernBertForMaskedLM
 
 # %% auto #0
-__all__ = ['RECIPES', 'FILL_EXAMPLES', 'Phase', 'Recipe', 'recipe_table', 'phase_configs', 'process_start', 'phase_seconds',
-           'measure_rate', 'TimedTrainer', 'token_counts', 'unigram_baseline', 'run_info', 'build_phase_corpus',
+__all__ = ['RECIPES', 'FILL_EXAMPLES', 'REPORT_FORMAT', 'Phase', 'Recipe', 'recipe_table', 'phase_configs', 'process_start',
+           'phase_seconds', 'measure_rate', 'TimedTrainer', 'token_counts', 'unigram_baseline', 'build_phase_corpus',
            'run_phase', 'run_recipe', 'finish_report', 'pretrain_cli']
 
 # %% ../nbs/12_phases.ipynb #1faa533c
@@ -88,7 +88,7 @@ def _paper_phases(lr1, lr2, warm_tokens, bw_tokens, rows, row_len, accum, split=
 RECIPES = {
     'demo': Recipe('demo', dict(hidden_size=256, intermediate_size=384, num_hidden_layers=4, num_attention_heads=4,
                                 max_position_embeddings=512),  # no dropout: the demo sees its data about once
-        phases=[Phase('pretrain', 128, 1_400_000, 1e-3, warmup=0.1, rows=4, row_len=512, min_rows=1, batch_warmup=0.05),
+        phases=[Phase('pretrain', 128, 1_400_000, 1e-3, warmup=0.1, rows=2, row_len=512, min_rows=1, batch_warmup=0.05),
                 Phase('context', 512, 300_000, 1e-3, global_rope_theta=160_000.0, rows=2, row_len=1024),
                 Phase('decay', 512, 200_000, 1e-3, decay=1.0, lr_floor=0.001, global_rope_theta=160_000.0, rows=2, row_len=1024,
                       mix={'docstrings': 0.35, 'pydoc-topics': 0.15, 'python-code': 0.5})],
@@ -224,25 +224,6 @@ def unigram_baseline(counts:torch.Tensor, batches:list)->dict:
 # %% ../nbs/12_phases.ipynb #844aef4a
 def _log(msg): print(f"[modernbert-pretrain {time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
-def _cpu()->str:
-    "The CPU's model name and whether it has AVX-512 (and bf16 in it): what decides its speed in this project."
-    try: info = Path('/proc/cpuinfo').read_text()
-    except OSError: return platform.processor() or platform.machine()
-    name = next((l.split(':', 1)[1].strip() for l in info.splitlines() if l.startswith('model name')), platform.machine())
-    flags = set(next((l.split(':', 1)[1].split() for l in info.splitlines() if l.startswith('flags')), []))
-    return name + (' (AVX-512' + (', bf16)' if 'avx512_bf16' in flags else ')') if 'avx512f' in flags else ' (no AVX-512)')
-
-def run_info(command:str|None=None)->dict:
-    "Where, when and from what a measurement came: date, machine, versions, threads, command and commit."
-    import transformers
-    root = Path(globals().get('__file__') or Path.cwd()/'nb').resolve().parent.parent   # the package's (or notebook's) repo
-    git = lambda *a: subprocess.run(['git', *a], cwd=root, capture_output=True, text=True).stdout.strip()
-    commit = git('rev-parse', '--short', 'HEAD') if (root/'.git').exists() else None
-    if commit and git('status', '--porcelain', '--', 'modernbert'): commit += '+dirty'
-    gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else None
-    return {'date': time.strftime('%Y-%m-%d %H:%M:%S %Z'), 'machine': f"{os.cpu_count()} CPUs, {_cpu()}" + (f", {gpu}" if gpu else ''),
-            'python': platform.python_version(), 'torch': torch.__version__, 'transformers': transformers.__version__,
-            'threads': torch.get_num_threads(), 'command': command or ' '.join([Path(sys.argv[0]).name] + sys.argv[1:]), 'commit': commit}
 def _done(d:Path): return (d/'DONE.json').exists()
 def _mark(d:Path, info:dict): write_json(d/'DONE.json', info)
 
@@ -416,10 +397,7 @@ def _run(r:Recipe, out:Path, todo:list, resume:bool, data, init_from, eval_every
 FILL_EXAMPLES = ['def __init__(self, name, [MASK]=None):', 'for i in range(len([MASK])):', 'import numpy as [MASK]',
                  'Return the number of [MASK] in the list.', 'The function returns a new [MASK] object.']
 
-def _cell(v)->str: return '' if v is None else f"{v:,}" if isinstance(v, int) else f"{v:.4f}" if isinstance(v, float) else str(v)
-def _md_table(rows:list)->str:
-    "A markdown table of dicts (floats to 4 places, ints with commas)."
-    return format_table(rows, _cell)
+REPORT_FORMAT = {float: '{:.4f}', int: '{:,}'}   # the report's numbers: floats to 4 places, ints with commas
 
 def _curves(d:Path)->dict:
     "A phase's logged training loss and held-out evaluations, (tokens, value) pairs from its metrics.jsonl."
@@ -459,7 +437,7 @@ def finish_report(out:Path, r:Recipe, results:list, corpus:Path, tok, start:floa
     write_json(out/'summary.json', summary)
     print("\nwhat cleaning dropped, by source: " + '; '.join(f"{k}: {v}" for k, v in summary['dropped'].items()))
     print(f"\nheld-out MLM at 15% masking, context {p.seq_len}, {uni['eval_masked']:,} masked tokens:")
-    print(_md_table(rows))
+    print(md_table(rows, fmt=REPORT_FORMAT))
     print("\nfill-mask through transformers' pipeline (top 3):")
     for ex, f in fills.items(): print(f"  {ex!r:45} -> {f}")
     _log(f"done in {seconds / 60:.1f} min" + (f" (budget {minutes:g} min)" if minutes else '')
