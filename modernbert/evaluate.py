@@ -13,8 +13,7 @@ from pathlib import Path
 import numpy as np, torch, torch.nn.functional as F
 from torch import Tensor, nn
 from fastcore.script import call_parse, store_true
-from .core import set_seed, in_test, config_from_hf
-from .phases import run_info
+from .core import set_seed, in_test, config_from_hf, md_table, run_info
 from .data import python_files, is_heldout, read_text_file, _module_name
 from .tokenizer import load_tokenizer
 from .model import ModelOutput
@@ -28,7 +27,8 @@ __all__ = ['TASKS', 'MINILM_WHEEL', 'ir_metrics', 'word_tokens', 'BM25', 'heldou
            'code_search_task', 'long_context_task', 'bbc_topic_task', 'bbc_title_task', 'get_tasks', 'minilm_folder',
            'BM25Retriever', 'DenseRetriever', 'ColBERTRetriever', 'STRetriever', 'evaluate_retrieval',
            'HFEncoderClassifier', 'is_modernbert', 'load_model_folder', 'SuiteConfig', 'train_pairs', 'evaluate_folder',
-           'bm25_knn', 'evaluate_baselines', 'results_table', 'run_suite', 'eval_cli', 'beir_task']
+           'bm25_knn', 'evaluate_baselines', 'seed_summary', 'results_table', 'run_suite', 'eval_cli',
+           'control_verdict', 'beir_task']
 
 # %% ../nbs/14_eval.ipynb #56913021
 def ir_metrics(scores:Tensor, # (Q, D) higher is better
@@ -385,6 +385,8 @@ class SuiteConfig:
     lrs:list|None=None                   # learning rates to sweep (ModernBERT models): the best on a validation split is kept
     valid_frac:float=0.1                 # share of the classification training split held out for the sweep
     control:bool=False                   # also fine-tune a randomly initialized model of the same shape (does pretraining help?)
+    pretrained:bool=True                 # fine-tune the pretrained weights (False with control: the control alone)
+    seeds:list=field(default_factory=lambda: [0])  # fine-tuning seeds: the sweep runs on the first, the others reuse its lr
     show_progress:bool|None=None
 
 def _log(msg:str, quiet:bool=False):
@@ -410,43 +412,58 @@ def _pick(make, fit, score, lrs:list, log)->tuple:
     return best
 
 def _retrievers(folder, tok, tasks, sc, name, control, log)->list:
-    "Fine-tuned ModernBERT retrievers (dense, and ColBERT when asked), each with the protocol that made it."
+    "Fine-tuned ModernBERT retrievers (dense, and ColBERT when asked), one per seed, each with the protocol that made it."
     pairs, out = train_pairs(tasks, sc), []
     sweep = len(sc.lrs or []) > 1
     nv = min(200, len(pairs) // 10) if sweep else 0                 # validation pairs, held out of training for the sweep
-    tr, va = pairs[nv:], RetrievalTask('valid', [q for q, _ in pairs[:nv]], [d for _, d in pairs[:nv]], [{i} for i in range(nv)]) if nv else None
+    tr = pairs[nv:]
+    va = RetrievalTask('valid', [q for q, _ in pairs[:nv]], [d for _, d in pairs[:nv]], [{i} for i in range(nv)]) if nv else None
     kinds = [(ModernBertEmbedder, DenseRetriever, 'dense')] + ([(ModernBertColBERT, ColBERTRetriever, 'ColBERT')] if sc.colbert else [])
     for cls, R, kind in kinds:
-        t0 = time.time()
-        make = lambda: cls(config_from_hf(folder)) if control else cls.from_hf(folder)          # control: same shape, random weights
-        wrap = lambda m: R(m, tok, sc.max_length, name=f"{name}{' (random init)' if control else ''} {kind}", show_progress=sc.show_progress)
-        def fit(m, lr): fit_retriever(m, tok, [q for q, _ in tr], [d for _, d in tr], dataclasses.replace(sc.retrieval, lr=lr, progress=sc.show_progress))
-        log(f"[{name}] fine-tuning a {kind} retriever{' from random init' if control else ''} on {len(tr):,} pairs")
-        if sweep: m, lr, v = _pick(make, fit, lambda m: ir_metrics(wrap(m).scores(va.queries, va.corpus), va.qrels)['ndcg@10'], sc.lrs, log)
-        else: m, lr = make(), (sc.lrs or [sc.retrieval.lr])[0]; fit(m, lr)
-        r = wrap(m)
-        r.protocol = (f"fine-tuned on {len(tr):,} pairs, {sc.retrieval.epochs} ep, lr {lr:g}" + (f" (best of {len(sc.lrs)} on {nv} val.)" if sweep else '')
-                      + f", {round(time.time() - t0)}s")
-        out.append(r)
+        lr = None                                                   # the sweep runs on the first seed; the others reuse its lr
+        for seed in sc.seeds:
+            t0 = time.time()
+            def make():                                             # control: same shape, random weights drawn from `seed`
+                torch.manual_seed(seed)
+                return cls(config_from_hf(folder)) if control else cls.from_hf(folder)
+            wrap = lambda m: R(m, tok, sc.max_length, name=f"{name}{' (random init)' if control else ''} {kind}", show_progress=sc.show_progress)
+            def fit(m, lr):
+                fit_retriever(m, tok, [q for q, _ in tr], [d for _, d in tr],
+                              dataclasses.replace(sc.retrieval, lr=lr, seed=seed, progress=sc.show_progress))
+            log(f"[{name}] fine-tuning a {kind} retriever{' from random init' if control else ''} on {len(tr):,} pairs, seed {seed}")
+            picked = sweep and lr is None
+            if picked: m, lr, v = _pick(make, fit, lambda m: ir_metrics(wrap(m).scores(va.queries, va.corpus), va.qrels)['ndcg@10'], sc.lrs, log)
+            else: lr = lr or (sc.lrs or [sc.retrieval.lr])[0]; m = make(); fit(m, lr)
+            r = wrap(m)
+            r.seed, r.protocol = seed, (f"fine-tuned on {len(tr):,} pairs, {sc.retrieval.epochs} ep, lr {lr:g}"
+                                        + (f" (best of {len(sc.lrs)} on {nv} val.)" if sweep else '') + f", {round(time.time() - t0)}s")
+            out.append(r)
     return out
 
-def _classify(folder, tok, t, sc, name, ours, control, log)->dict:
-    "Fine-tune a classifier for task `t` (with the learning-rate sweep when asked) and score it on the test split."
-    n, cfg, t0 = len(t.train.names), sc.classification, time.time()
+def _classify(folder, tok, t, sc, name, ours, control, log)->list[dict]:
+    "Fine-tune a classifier for task `t` per seed (the learning-rate sweep on the first) and score each on the test split."
+    n, cfg, rows, lr = len(t.train.names), sc.classification, [], None
     sweep = len(sc.lrs or []) > 1
     tr_i, va_i = stratified_split(t.train.labels, sc.valid_frac if sweep else 0.0)
     tr, va = t.train.subset(tr_i), t.train.subset(va_i)
-    def make():
-        if not ours: return HFEncoderClassifier(folder, n)
-        m = ModernBertForSequenceClassification.from_hf(folder, num_labels=n, id2label=dict(enumerate(t.train.names)), classifier_pooling=sc.pooling)
-        return ModernBertForSequenceClassification(m.config, n, m.id2label) if control else m
-    fit = lambda m, lr: fit_classifier(m, tok, tr, dataclasses.replace(cfg, lr=lr, progress=sc.show_progress))
-    log(f"[{name}] {t.name}: fine-tuning{' from random init' if control else ''} on {len(tr):,} texts ({cfg.epochs} epoch(s), {cfg.max_length} tokens)")
-    if sweep: m, lr, v = _pick(make, fit, lambda m: evaluate_classifier(m, tok, va, cfg.max_length)['accuracy'], sc.lrs, log)
-    else: m, lr = make(), (sc.lrs or [cfg.lr])[0]; fit(m, lr)
-    proto = f"fine-tuned, {cfg.epochs} ep, lr {lr:g}" + (f" (best of {len(sc.lrs)} on {len(va)} val.)" if sweep else '') + f", {cfg.max_length} tok"
-    return {'task': t.name, 'model': name + (' (random init)' if control else ''), 'protocol': proto, **evaluate_classifier(m, tok, t.test, cfg.max_length),
-            'train': len(tr), 'test': len(t.test), 'seconds': round(time.time() - t0, 1)}
+    for seed in (sc.seeds if ours else sc.seeds[:1]):
+        t0 = time.time()
+        def make():
+            torch.manual_seed(seed)
+            if not ours: return HFEncoderClassifier(folder, n)
+            m = ModernBertForSequenceClassification.from_hf(folder, num_labels=n, id2label=dict(enumerate(t.train.names)), classifier_pooling=sc.pooling)
+            return ModernBertForSequenceClassification(m.config, n, m.id2label) if control else m
+        fit = lambda m, lr: fit_classifier(m, tok, tr, dataclasses.replace(cfg, lr=lr, seed=seed, progress=sc.show_progress))
+        log(f"[{name}] {t.name}: fine-tuning{' from random init' if control else ''} on {len(tr):,} texts "
+            f"({cfg.epochs} epoch(s), {cfg.max_length} tokens), seed {seed}")
+        picked = sweep and lr is None
+        if picked: m, lr, v = _pick(make, fit, lambda m: evaluate_classifier(m, tok, va, cfg.max_length)['accuracy'], sc.lrs, log)
+        else: lr = lr or (sc.lrs or [cfg.lr])[0]; m = make(); fit(m, lr)
+        proto = f"fine-tuned, {cfg.epochs} ep, lr {lr:g}" + (f" (best of {len(sc.lrs)} on {len(va)} val.)" if sweep else '') + f", {cfg.max_length} tok"
+        rows.append({'task': t.name, 'model': name + (' (random init)' if control else ''), 'protocol': proto, 'seed': seed,
+                     **evaluate_classifier(m, tok, t.test, cfg.max_length), 'train': len(tr), 'test': len(t.test),
+                     'seconds': round(time.time() - t0, 1)})
+    return rows
 
 def evaluate_folder(folder, # an exported ModernBERT folder, or any transformers / sentence-transformers encoder folder
                     tasks:list, sc:SuiteConfig|None=None, name:str|None=None, quiet:bool=False)->list[dict]:
@@ -455,12 +472,14 @@ def evaluate_folder(folder, # an exported ModernBERT folder, or any transformers
     name = name or (folder.parent.name if folder.name == 'hf' else folder.name)   # runs/demo/hf -> 'demo'
     ours, rows, log = is_modernbert(folder), [], lambda m: _log(m, quiet)
     rtasks = [_sized(t, sc) for t in tasks if t.kind == 'retrieval']
-    for control in ([False, True] if ours and sc.control else [False]):
+    for control in ([c for c in (False, True) if (c and sc.control) or (not c and sc.pretrained)] if ours else [False]):
         if rtasks:
             rs = _retrievers(folder, tok, tasks, sc, name, control, log) if ours else [STRetriever(folder, name, show_progress=sc.show_progress)]
             for r in rs:
-                for t in rtasks: log(f"[{r.name}] {t.name}: {len(t.queries)} queries x {len(t.corpus)} documents"); rows.append(evaluate_retrieval(t, r))
-        rows += [_classify(folder, tok, t, sc, name, ours, control, log) for t in tasks if t.kind == 'classification']
+                for t in rtasks:
+                    log(f"[{r.name}] {t.name}: {len(t.queries)} queries x {len(t.corpus)} documents")
+                    rows.append({**evaluate_retrieval(t, r), **({'seed': r.seed} if hasattr(r, 'seed') else {})})
+        rows += [row for t in tasks if t.kind == 'classification' for row in _classify(folder, tok, t, sc, name, ours, control, log)]
     return rows
 
 # %% ../nbs/14_eval.ipynb #5a0c2e86
@@ -487,17 +506,33 @@ def evaluate_baselines(tasks:list, names=('bm25',), sc:SuiteConfig|None=None, qu
     return rows
 
 # %% ../nbs/14_eval.ipynb #672e3aaa
+def seed_summary(rows:list[dict])->list[dict]:
+    "Rows of several fine-tuning seeds merged per (task, model): every metric's mean, with its (min, max) as `<metric>_range`."
+    groups = defaultdict(list)
+    for r in rows: groups[(r['task'], r['model'])].append(r)
+    out = []
+    for rs in groups.values():
+        if len(rs) == 1: out.append(rs[0]); continue
+        m = {**rs[0], 'seeds': [r.get('seed') for r in rs], 'seconds': round(sum(r['seconds'] for r in rs), 1)}
+        m['protocol'] = f"{rs[0].get('protocol', '')}; mean of {len(rs)} seeds (min-max)"
+        for k, v in rs[0].items():
+            if isinstance(v, float) and k != 'seconds':
+                vals = [r[k] for r in rs]
+                m[k], m[f'{k}_range'] = sum(vals) / len(vals), (min(vals), max(vals))
+        out.append(m)
+    return out
+
 def results_table(rows:list[dict])->str:
-    "Result rows as a markdown table: task, model, protocol, nDCG@10 or accuracy, MRR@10 or macro-F1, recall@10, size, seconds."
-    head = '| task | model | protocol | nDCG@10 / acc | MRR@10 / macro-F1 | R@10 | test size | seconds |\n|---|---|---|---|---|---|---|---|'
-    f = lambda v: '-' if v is None else f'{v:.3f}'
-    lines = [f"| {r['task']} | {r['model']} | {r.get('protocol', '')} | {f(r.get('ndcg@10', r.get('accuracy')))} | "
-             f"{f(r.get('mrr@10', r.get('macro_f1')))} | {f(r.get('recall@10'))} | "
-             f"{r['queries']} q / {r['documents']} d |" if 'queries' in r else
-             f"| {r['task']} | {r['model']} | {r.get('protocol', '')} | {f(r.get('accuracy'))} | {f(r.get('macro_f1'))} | - | {r['test']} texts |"
-             for r in rows]
-    lines = [l + f" {r['seconds']} |" for l, r in zip(lines, rows)]
-    return '\n'.join([head] + lines)
+    "Result rows (seeds merged) as a markdown table: headline metric (nDCG@10 or accuracy), a second one, R@10, size, seconds."
+    def f(r, *keys):
+        k = next((k for k in keys if r.get(k) is not None), None)
+        if k is None: return '-'
+        lo_hi = r.get(f'{k}_range')
+        return f'{r[k]:.3f}' + (f' ({lo_hi[0]:.3f}-{lo_hi[1]:.3f})' if lo_hi else '')
+    return md_table([{'task': r['task'], 'model': r['model'], 'protocol': r.get('protocol', ''),
+                      'nDCG@10 / acc': f(r, 'ndcg@10', 'accuracy'), 'MRR@10 / macro-F1': f(r, 'mrr@10', 'macro_f1'),
+                      'R@10': f(r, 'recall@10'), 'test size': f"{r['queries']} q / {r['documents']} d" if 'queries' in r else f"{r['test']} texts",
+                      'seconds': r['seconds']} for r in seed_summary(rows)])
 
 # %% ../nbs/14_eval.ipynb #d2c19e25
 def run_suite(model=None, # an exported model folder (None: baselines only)
@@ -530,14 +565,18 @@ def eval_cli(model:str=None, # exported model folder: ours, a transformers Moder
              max_length:int=8192, # document tokens at evaluation
              colbert:store_true=False, # also fine-tune and evaluate a ColBERT retriever
              control:store_true=False, # also fine-tune a randomly initialized model of the same shape
+             control_only:store_true=False, # fine-tune only the randomly initialized model (the control of a later run)
+             seeds:str='0', # fine-tuning seeds, comma-separated: each model is fine-tuned once per seed (the sweep on the first)
              quick:store_true=False, # a smoke run: 200 training pairs, 100 queries, 300 training texts, 1 epoch
              progress:bool=None, # progress bars (default: on a terminal)
             ):
     "Evaluate an exported model folder and the baselines; print the results table and write json."
     try:
         lrs = [float(x) for x in str(lr).split(',') if x.strip()] if lr else None
+        seed_list = [int(x) for x in str(seeds).split(',') if x.strip()]
+        if not seed_list: raise ValueError(f"--seeds {seeds!r} names no seed; pass e.g. --seeds 0,1,2")
         sc = SuiteConfig(max_train_pairs=max_train_pairs, max_queries=max_queries, max_length=max_length, colbert=colbert, lrs=lrs,
-                         control=control, show_progress=progress)
+                         control=control or control_only, pretrained=not control_only, seeds=seed_list, show_progress=progress)
         for c in (sc.retrieval, sc.classification):
             if epochs: c.epochs = epochs
             if lrs: c.lr = lrs[0]
@@ -555,6 +594,20 @@ def eval_cli(model:str=None, # exported model folder: ours, a transformers Moder
         return run_suite(model, names, base, corpus, sc, out)
     except (ValueError, FileNotFoundError, RuntimeError) as e:
         print(f"modernbert-eval: {e}", file=sys.stderr); sys.exit(2)
+
+# %% ../nbs/14_eval.ipynb #p0a00002
+def control_verdict(rows:list[dict])->list[dict]:
+    "Per task: the pretrained model's and its random-init control's headline metric over seeds (mean, min, max)."
+    by, metric = defaultdict(lambda: {'pretrained': [], 'control': []}), {}
+    for r in rows:
+        if r.get('protocol', '').startswith(('lexical', '10-NN', 'zero-shot')): continue      # the baselines
+        metric[r['task']] = 'nDCG@10' if 'ndcg@10' in r else 'accuracy'
+        by[r['task']]['control' if '(random init)' in r['model'] else 'pretrained'].append(r.get('ndcg@10', r.get('accuracy')))
+    stats = lambda xs: {'mean': sum(xs) / len(xs), 'min': min(xs), 'max': max(xs), 'seeds': len(xs)}
+    return [{'task': t, 'metric': metric[t], 'pretrained': stats(d['pretrained']), 'control': stats(d['control']),
+             'pays_off': stats(d['pretrained'])['mean'] > stats(d['control'])['mean'],      # on the mean over seeds
+             'every_seed': min(d['pretrained']) > max(d['control'])}                        # and seed by seed
+            for t, d in by.items() if d['pretrained'] and d['control']]
 
 # %% ../nbs/14_eval.ipynb #592c3c2d
 def beir_task(name:str, split:str='test')->RetrievalTask:
