@@ -10,7 +10,6 @@ import math, random
 from collections import deque
 from dataclasses import dataclass
 import numpy as np, torch
-from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['as_ids', 'doc_chunks', 'to_sequences', 'PackedBatch', 'assemble', 'ListSource', 'GreedyBestFitPacker', 'mlm_mask',
@@ -19,20 +18,22 @@ __all__ = ['as_ids', 'doc_chunks', 'to_sequences', 'PackedBatch', 'assemble', 'L
 # %% ../nbs/07_packing.ipynb #7b98f5f2
 def as_ids(doc)->torch.Tensor:
     "A document (list, NumPy array or tensor of token ids) as a 1-D int64 tensor."
-    if isinstance(doc, torch.Tensor): t = doc.to(torch.int64)
-    else: t = torch.from_numpy(np.asarray(doc, dtype=np.int64))
-    if t.ndim != 1: raise ValueError(f"a document must be a 1-D sequence of token ids, got shape {tuple(t.shape)}")
-    return t
+    if isinstance(doc, torch.Tensor): ids = doc.to(torch.int64)
+    else: ids = torch.from_numpy(np.asarray(doc, dtype=np.int64))
+    if ids.ndim != 1:
+        raise ValueError(f"a document must be a 1-D sequence of token ids, got shape {tuple(ids.shape)}")
+    return ids
 
 def doc_chunks(doc, seq_len:int)->list[torch.Tensor]:
     "Consecutive chunks of `doc` of at most `seq_len-2` tokens, the room left by `[CLS]` and `[SEP]`."
-    if seq_len < 3: raise ValueError(f"seq_len={seq_len} leaves no room for a token between [CLS] and [SEP]; use seq_len >= 3")
-    t, n = as_ids(doc), seq_len - 2
-    return list(t.split(n)) if len(t) else []
+    if seq_len < 3:
+        raise ValueError(f"seq_len={seq_len} leaves no room for a token between [CLS] and [SEP]; use seq_len >= 3")
+    ids = as_ids(doc)
+    return list(ids.split(seq_len - 2)) if len(ids) else []
 
 def to_sequences(doc, seq_len:int, cls_id:int, sep_id:int)->list[list[int]]:
     "Training sequences `[CLS] + chunk + [SEP]` of at most `seq_len` tokens for one document."
-    return [[cls_id, *c.tolist(), sep_id] for c in doc_chunks(doc, seq_len)]
+    return [[cls_id, *chunk.tolist(), sep_id] for chunk in doc_chunks(doc, seq_len)]
 
 # %% ../nbs/07_packing.ipynb #a160c749
 @dataclass
@@ -53,32 +54,34 @@ class PackedBatch:
     def n_docs(self)->int: return len(self.cu_seqlens) - 1
     @property
     def efficiency(self)->float: return self.n_real / (self.rows * self.row_len)
-    def to(self, device): return PackedBatch(self.input_ids.to(device), self.cu_seqlens.to(device), self.max_seqlen,
-        self.row_cu, self.row_len, None if self.labels is None else self.labels.to(device))
+    def to(self, device):
+        labels = None if self.labels is None else self.labels.to(device)
+        return PackedBatch(self.input_ids.to(device), self.cu_seqlens.to(device), self.max_seqlen, self.row_cu,
+                           self.row_len, labels)
 
     def layout(self)->torch.Tensor:
         "Document index of every (row, position), -1 where the row is empty: (rows, row_len)."
         out = torch.full((self.rows, self.row_len), -1, dtype=torch.int64)
         doc = torch.repeat_interleave(torch.arange(self.n_docs), self.cu_seqlens.diff().long())  # (N,)
-        for r in range(self.rows):
-            a, b = self.row_cu[r].item(), self.row_cu[r+1].item()
-            out[r, :b-a] = doc[a:b]
+        for row in range(self.rows):
+            start, end = self.row_cu[row].item(), self.row_cu[row+1].item()
+            out[row, :end-start] = doc[start:end]
         return out
 
 # %% ../nbs/07_packing.ipynb #f06ae49d
 def assemble(rows:list[list[torch.Tensor]], row_len:int, cls_id:int, sep_id:int)->PackedBatch:
     "A `PackedBatch` from the bare chunks placed in each row; every chunk gets `[CLS]` and `[SEP]`."
-    lens = [len(c) + 2 for row in rows for c in row]
-    n = sum(lens)
-    ids = torch.empty(n, dtype=torch.int64)  # (N,)
+    lens = [len(chunk) + 2 for row in rows for chunk in row]
+    ids = torch.empty(sum(lens), dtype=torch.int64)  # (N,)
     pos = 0
     for row in rows:
-        for c in row:
-            ids[pos] = cls_id; ids[pos+1:pos+1+len(c)] = c; ids[pos+1+len(c)] = sep_id
-            pos += len(c) + 2
-    cu = torch.tensor([0] + lens, dtype=torch.int64).cumsum(0).to(torch.int32)  # (B+1,)
-    row_cu = torch.tensor([0] + [sum(len(c)+2 for c in row) for row in rows]).cumsum(0).to(torch.int32)  # (rows+1,)
-    return PackedBatch(ids, cu, max(lens, default=0), row_cu, row_len)
+        for chunk in row:
+            ids[pos] = cls_id; ids[pos+1:pos+1+len(chunk)] = chunk; ids[pos+1+len(chunk)] = sep_id
+            pos += len(chunk) + 2
+    cu_seqlens = torch.tensor([0] + lens, dtype=torch.int64).cumsum(0).to(torch.int32)                   # (B+1,)
+    row_lens = [sum(len(chunk) + 2 for chunk in row) for row in rows]
+    row_cu = torch.tensor([0] + row_lens).cumsum(0).to(torch.int32)                                     # (rows+1,)
+    return PackedBatch(ids, cu_seqlens, max(lens, default=0), row_cu, row_len)
 
 # %% ../nbs/07_packing.ipynb #a902c8f9
 class ListSource:
@@ -92,14 +95,15 @@ class ListSource:
         return idx
     def __iter__(self):
         while True:
-            order, whole, n = self._order(), self.pos == 0, 0
+            order, whole_pass, tokens = self._order(), self.pos == 0, 0
             while self.pos < len(order):
                 self.pos += 1
-                d = self.docs[order[self.pos-1]]; n += len(d)
-                yield d
+                doc = self.docs[order[self.pos-1]]; tokens += len(doc)
+                yield doc
             if not self.loop or not self.docs: return
-            if whole and not n: raise ValueError(f"ListSource: a whole pass over its {len(self.docs)} documents gave no tokens, "
-                                                 "so looping would never end; drop the empty documents or pass token ids")
+            if whole_pass and not tokens:
+                raise ValueError(f"ListSource: a whole pass over its {len(self.docs)} documents gave no tokens, so "
+                                 "looping would never end; drop the empty documents or pass token ids")
             self.epoch, self.pos = self.epoch + 1, 0
     def state_dict(self): return {'epoch': self.epoch, 'pos': self.pos}
     def load_state_dict(self, sd): self.epoch, self.pos = sd['epoch'], sd['pos']
@@ -115,12 +119,41 @@ class GreedyBestFitPacker:
                  buffer_size:int|None=None, # sequences considered per batch; None: 5 x rows x (row_len // seq_len)
                  drop_last:bool=False):   # at the end of a finite source, drop a last batch with an empty row
         if rows < 1: raise ValueError(f"rows={rows}: a batch needs at least one row")
-        if not 3 <= seq_len <= row_len: raise ValueError(f"seq_len={seq_len} must be in [3, row_len={row_len}]: a sequence has to fit an empty row; lower seq_len or raise row_len")
-        self.source, self.rows, self.row_len, self.seq_len, self.cls_id, self.sep_id = source, rows, row_len, seq_len, cls_id, sep_id
+        if not 3 <= seq_len <= row_len:
+            raise ValueError(f"seq_len={seq_len} must be in [3, row_len={row_len}]: a sequence has to fit an empty "
+                             "row; lower seq_len or raise row_len")
+        self.source, self.rows, self.row_len, self.seq_len = source, rows, row_len, seq_len
+        self.cls_id, self.sep_id = cls_id, sep_id
         self.buffer_size = buffer_size or 5 * rows * (row_len // seq_len)
         if self.buffer_size < 1: raise ValueError(f"buffer_size={buffer_size} must be >= 1")
         self.drop_last, self.buffer, self.docs_seen, self._it, self._done = drop_last, deque(), 0, None, False
         self._empty = 0                   # documents in a row without a token
+
+    @torch.no_grad()
+    def next_batch(self, rows:int|None=None)->PackedBatch|None:
+        "The next packed batch of `rows` rows (default `self.rows`), or None when the source is exhausted."
+        rows = rows or self.rows
+        if not 1 <= rows <= self.rows:
+            raise ValueError(f"rows={rows} must be in [1, {self.rows}]; build the packer with the largest rows you use")
+        room, placed, skipped = [self.row_len]*rows, [[] for _ in range(rows)], []
+        while max(room) >= 3:                                   # the shortest sequence is [CLS] x [SEP]
+            if not self.buffer and not self._refill(self.buffer_size - len(skipped)): break
+            seq = self.buffer.popleft()
+            need = len(seq) + 2
+            fits = [row for row in range(rows) if room[row] >= need]
+            if fits:
+                row = min(fits, key=room.__getitem__)          # least room that fits; first row on ties
+                placed[row].append(seq); room[row] -= need
+            else: skipped.append(seq)
+        self.buffer.extendleft(reversed(skipped))               # waiting sequences go first, in order
+        if not any(placed) or (self.drop_last and not all(placed)): return None
+        return assemble(placed, self.row_len, self.cls_id, self.sep_id)
+
+    def __iter__(self): return self
+    def __next__(self)->PackedBatch:
+        batch = self.next_batch()
+        if batch is None: raise StopIteration
+        return batch
 
     def _refill(self, want:int)->int:
         "Pull documents from the source until the buffer holds `want` sequences; return how many were added."
@@ -130,78 +163,52 @@ class GreedyBestFitPacker:
             try: doc = next(self._it)
             except StopIteration: self._done = True; break
             self.docs_seen += 1
-            cs = doc_chunks(doc, self.seq_len)
-            self.buffer.extend(cs); added += len(cs)
-            self._empty = 0 if cs else self._empty + 1
-            if hasattr(self.source, '__len__') and self._empty > max(len(self.source), 1):   # a whole pass of empty documents
-                raise ValueError(f"the source gave {self._empty} documents in a row without a token (it holds {len(self.source)}): "
-                                 "a looping source would never fill a batch; drop the empty documents")
+            chunks = doc_chunks(doc, self.seq_len)
+            self.buffer.extend(chunks); added += len(chunks)
+            self._empty = 0 if chunks else self._empty + 1
+            if hasattr(self.source, '__len__') and self._empty > max(len(self.source), 1):   # a pass of empty documents
+                raise ValueError(f"the source gave {self._empty} documents in a row without a token (it holds "
+                                 f"{len(self.source)}): a looping source would never fill a batch; "
+                                 "drop the empty documents")
         return added
 
-# %% ../nbs/07_packing.ipynb #6c93d820
-@patch
-@torch.no_grad()
-def next_batch(self:GreedyBestFitPacker, rows:int|None=None)->PackedBatch|None:
-    "The next packed batch of `rows` rows (default `self.rows`), or None when the source is exhausted."
-    rows = rows or self.rows
-    if not 1 <= rows <= self.rows: raise ValueError(f"rows={rows} must be in [1, {self.rows}]; build the packer with the largest rows you use")
-    room, placed, skipped = [self.row_len]*rows, [[] for _ in range(rows)], []
-    while max(room) >= 3:                                   # the shortest sequence is [CLS] x [SEP]
-        if not self.buffer and not self._refill(self.buffer_size - len(skipped)): break
-        s = self.buffer.popleft()
-        n = len(s) + 2
-        fits = [r for r in range(rows) if room[r] >= n]
-        if fits:
-            r = min(fits, key=room.__getitem__)             # least room that fits; first row on ties
-            placed[r].append(s); room[r] -= n
-        else: skipped.append(s)
-    self.buffer.extendleft(reversed(skipped))               # waiting sequences go first, in order
-    if not any(placed) or (self.drop_last and not all(placed)): return None
-    return assemble(placed, self.row_len, self.cls_id, self.sep_id)
+    def state_dict(self)->dict:
+        "Buffer (flat ids + lengths), documents read, and the source's own state when it has one."
+        buf = list(self.buffer)
+        sd = {'ids': torch.cat(buf) if buf else torch.zeros(0, dtype=torch.int64),
+              'lens': torch.tensor([len(seq) for seq in buf], dtype=torch.int64),
+              'docs_seen': self.docs_seen, 'done': self._done}
+        if hasattr(self.source, 'state_dict'): sd['source'] = self.source.state_dict()
+        return sd
 
-@patch
-def __iter__(self:GreedyBestFitPacker): return self
-@patch
-def __next__(self:GreedyBestFitPacker)->PackedBatch:
-    b = self.next_batch()
-    if b is None: raise StopIteration
-    return b
-
-# %% ../nbs/07_packing.ipynb #a8978d28
-@patch
-def state_dict(self:GreedyBestFitPacker)->dict:
-    "Buffer (flat ids + lengths), documents read, and the source's own state when it has one."
-    buf = list(self.buffer)
-    sd = {'ids': torch.cat(buf) if buf else torch.zeros(0, dtype=torch.int64), 'lens': torch.tensor([len(s) for s in buf], dtype=torch.int64),
-          'docs_seen': self.docs_seen, 'done': self._done}
-    if hasattr(self.source, 'state_dict'): sd['source'] = self.source.state_dict()
-    return sd
-
-@patch
-def load_state_dict(self:GreedyBestFitPacker, sd:dict):
-    "Restore the buffer and the source position saved by `state_dict`."
-    self.buffer = deque(sd['ids'].split(sd['lens'].tolist())) if len(sd['lens']) else deque()
-    self.docs_seen, self._done, self._it = sd['docs_seen'], sd['done'], None
-    if 'source' in sd and hasattr(self.source, 'load_state_dict'):
-        self.source.load_state_dict(sd['source']); self._it = iter(self.source)
-    else:
-        self._it = iter(self.source)
-        for _ in range(self.docs_seen): next(self._it)  # replay a plain re-iterable to the saved position
+    def load_state_dict(self, sd:dict):
+        "Restore the buffer and the source position saved by `state_dict`."
+        self.buffer = deque(sd['ids'].split(sd['lens'].tolist())) if len(sd['lens']) else deque()
+        self.docs_seen, self._done, self._it = sd['docs_seen'], sd['done'], None
+        if 'source' in sd and hasattr(self.source, 'load_state_dict'):
+            self.source.load_state_dict(sd['source']); self._it = iter(self.source)
+        else:
+            self._it = iter(self.source)
+            for _ in range(self.docs_seen): next(self._it)  # replay a plain re-iterable to the saved position
 
 # %% ../nbs/07_packing.ipynb #8ca34a69
 def _id_tensor(ids)->torch.Tensor:
     "A list, set, array or tensor of ids as a flat int64 tensor."
-    return torch.as_tensor(ids if isinstance(ids, torch.Tensor) else sorted(int(i) for i in ids), dtype=torch.int64).flatten()
+    if not isinstance(ids, torch.Tensor): ids = sorted(int(i) for i in ids)
+    return torch.as_tensor(ids, dtype=torch.int64).flatten()
 
 def _allowed_mask(never_mask_ids, mask_token_id:int, vocab_size:int)->torch.Tensor:
     "Boolean (V,) table: True for ids that may be masked or drawn as random replacements."
-    bad = _id_tensor(never_mask_ids)
-    if len(bad) and (bad.min() < 0 or bad.max() >= vocab_size): raise ValueError(f"never_mask_ids must be in [0, vocab_size={vocab_size}); got {bad.min().item()}..{bad.max().item()}")
-    if not 0 <= mask_token_id < vocab_size: raise ValueError(f"mask_token_id={mask_token_id} is outside [0, vocab_size={vocab_size})")
-    ok = torch.ones(vocab_size, dtype=torch.bool)
-    ok[bad] = False; ok[mask_token_id] = False
-    if not ok.any(): raise ValueError("never_mask_ids covers the whole vocabulary: nothing can be masked")
-    return ok
+    never = _id_tensor(never_mask_ids)
+    if len(never) and (never.min() < 0 or never.max() >= vocab_size):
+        raise ValueError(f"never_mask_ids must be in [0, vocab_size={vocab_size}); "
+                         f"got {never.min().item()}..{never.max().item()}")
+    if not 0 <= mask_token_id < vocab_size:
+        raise ValueError(f"mask_token_id={mask_token_id} is outside [0, vocab_size={vocab_size})")
+    allowed = torch.ones(vocab_size, dtype=torch.bool)
+    allowed[never] = False; allowed[mask_token_id] = False
+    if not allowed.any(): raise ValueError("never_mask_ids covers the whole vocabulary: nothing can be masked")
+    return allowed
 
 # %% ../nbs/07_packing.ipynb #821a9bb3
 def mlm_mask(input_ids:torch.Tensor,      # (N,) or (B, L) token ids
@@ -209,17 +216,20 @@ def mlm_mask(input_ids:torch.Tensor,      # (N,) or (B, L) token ids
              mask_token_id:int, vocab_size:int,
              p:float=0.3,                  # selection rate: 0.3 train, 0.15 eval
              generator:torch.Generator|None=None)->tuple[torch.Tensor, torch.Tensor]:
-    "BERT masking at rate `p` (80% [MASK], 10% random, 10% kept) that never touches `never_mask_ids`; returns (ids, labels)."
-    if not 0 < p < 1: raise ValueError(f"masking rate p={p} must be in (0, 1); ModernBERT uses 0.3 for training, 0.15 for eval")
-    ok = _allowed_mask(never_mask_ids, mask_token_id, vocab_size)
-    if input_ids.numel() and (input_ids.min() < 0 or input_ids.max() >= vocab_size): raise ValueError(f"input_ids hold ids outside [0, vocab_size={vocab_size}); check the tokenizer matches the model")
-    r = torch.rand(input_ids.shape, generator=generator)                   # (N,)
-    sel = (r < p) & ok[input_ids]                                           # (N,) selected: M of them
-    labels = torch.where(sel, input_ids, -100)                              # (N,)
-    pool = ok.nonzero().squeeze(1)                                          # ordinary ids
-    rand_ids = pool[torch.randint(len(pool), input_ids.shape, generator=generator)]
-    out = torch.where(sel & (r < 0.8*p), mask_token_id, input_ids)
-    out = torch.where(sel & (r >= 0.8*p) & (r < 0.9*p), rand_ids, out)
+    "BERT masking at rate `p` (80% [MASK], 10% random, 10% kept), never of `never_mask_ids`; returns (ids, labels)."
+    if not 0 < p < 1:
+        raise ValueError(f"masking rate p={p} must be in (0, 1); ModernBERT uses 0.3 for training, 0.15 for eval")
+    allowed = _allowed_mask(never_mask_ids, mask_token_id, vocab_size)               # (V,)
+    if input_ids.numel() and (input_ids.min() < 0 or input_ids.max() >= vocab_size):
+        raise ValueError(f"input_ids hold ids outside [0, vocab_size={vocab_size}); "
+                         "check the tokenizer matches the model")
+    draw = torch.rand(input_ids.shape, generator=generator)                          # (N,) uniform in [0, 1)
+    selected = (draw < p) & allowed[input_ids]                                       # (N,) M of them
+    labels = torch.where(selected, input_ids, -100)                                  # (N,)
+    ordinary = allowed.nonzero().squeeze(1)                                          # ids a replacement may take
+    random_ids = ordinary[torch.randint(len(ordinary), input_ids.shape, generator=generator)]
+    out = torch.where(selected & (draw < 0.8*p), mask_token_id, input_ids)           # 80% of p: [MASK]
+    out = torch.where(selected & (draw >= 0.8*p) & (draw < 0.9*p), random_ids, out)  # 10% of p: random; rest kept
     return out, labels
 
 # %% ../nbs/07_packing.ipynb #0cafb556
@@ -231,10 +241,10 @@ class BatchSizeWarmup:
         self.min_rows, self.max_rows, self.warmup_tokens = min_rows, max_rows, warmup_tokens
         sizes = range(min_rows, max_rows)
         unit = warmup_tokens / max(1, sum(sizes))
-        self.thresholds = [math.ceil(unit * sum(range(min_rows, b+1))) for b in sizes]  # size b until this many tokens
+        self.thresholds = [math.ceil(unit * sum(range(min_rows, rows+1))) for rows in sizes]  # size `rows` until then
     def __call__(self, tokens_seen:int)->int:
-        for b, th in zip(range(self.min_rows, self.max_rows), self.thresholds):
-            if tokens_seen < th: return b
+        for rows, threshold in zip(range(self.min_rows, self.max_rows), self.thresholds):
+            if tokens_seen < threshold: return rows
         return self.max_rows
 
 # %% ../nbs/07_packing.ipynb #5677c9ce
@@ -248,8 +258,10 @@ class PackedLoader:
                  seed:int=0,                      # seeds the masking generator
                  warmup:BatchSizeWarmup|None=None,# rows per batch from tokens seen; None: always `rows`
                  buffer_size:int|None=None, drop_last:bool=False):
-        if not 0 < mask_p < 1: raise ValueError(f"mask_p={mask_p} must be in (0, 1); use 0.3 for training, 0.15 for eval")
-        if warmup is not None and warmup.max_rows > rows: raise ValueError(f"warmup.max_rows={warmup.max_rows} exceeds rows={rows}; pass rows=warmup.max_rows")
+        if not 0 < mask_p < 1:
+            raise ValueError(f"mask_p={mask_p} must be in (0, 1); use 0.3 for training, 0.15 for eval")
+        if warmup is not None and warmup.max_rows > rows:
+            raise ValueError(f"warmup.max_rows={warmup.max_rows} exceeds rows={rows}; pass rows=warmup.max_rows")
         self.packer = GreedyBestFitPacker(docs, rows, row_len, seq_len, cls_id, sep_id, buffer_size, drop_last)
         self.mask_token_id, self.vocab_size, self.mask_p, self.warmup = mask_token_id, vocab_size, mask_p, warmup
         self.never = _id_tensor(never_mask_ids)
@@ -258,11 +270,13 @@ class PackedLoader:
     def __iter__(self): return self
     def __next__(self)->PackedBatch:
         rows = self.warmup(self.tokens_seen) if self.warmup else self.packer.rows
-        b = self.packer.next_batch(rows)
-        if b is None: raise StopIteration
-        b.input_ids, b.labels = mlm_mask(b.input_ids, self.never, self.mask_token_id, self.vocab_size, self.mask_p, self.gen)
-        self.tokens_seen += b.n_real
-        return b
-    def state_dict(self): return {'packer': self.packer.state_dict(), 'gen': self.gen.get_state(), 'tokens_seen': self.tokens_seen}
+        batch = self.packer.next_batch(rows)
+        if batch is None: raise StopIteration
+        batch.input_ids, batch.labels = mlm_mask(batch.input_ids, self.never, self.mask_token_id, self.vocab_size,
+                                                 self.mask_p, self.gen)
+        self.tokens_seen += batch.n_real
+        return batch
+    def state_dict(self):
+        return {'packer': self.packer.state_dict(), 'gen': self.gen.get_state(), 'tokens_seen': self.tokens_seen}
     def load_state_dict(self, sd):
         self.packer.load_state_dict(sd['packer']); self.gen.set_state(sd['gen']); self.tokens_seen = sd['tokens_seen']
