@@ -9,15 +9,11 @@ from __future__ import annotations
 import math
 import torch
 from torch import nn
+from .core import check
 
 # %% auto #0
 __all__ = ['stable_adamw_', 'StableAdamW', 'no_decay', 'param_groups', 'linear_warmup', 'constant', 'one_minus_sqrt',
            'warmup_stable_decay', 'LRSchedule']
-
-# %% ../nbs/09_optim.ipynb #a9c0e0c1
-def _check(cond:bool, msg:str):
-    "Raise `ValueError(msg)` unless `cond`."
-    if not cond: raise ValueError(msg)
 
 # %% ../nbs/09_optim.ipynb #0e9db08a
 @torch.no_grad()
@@ -46,16 +42,16 @@ class StableAdamW(torch.optim.Optimizer):
                  eps:float=1e-6,
                  weight_decay:float=1e-5,       # per-step decay at the peak lr, scaled by lr/max_lr
                  max_lr:float|None=None):       # the lr the decay is relative to; None: each group's lr
-        _check(lr >= 0, f"lr={lr} must be >= 0 (ModernBERT-base uses 8e-4)")
-        _check(all(0 <= b < 1 for b in betas), f"betas={betas} must be in [0, 1) (ModernBERT uses (0.9, 0.98))")
-        _check(eps > 0, f"eps={eps} must be > 0 (ModernBERT uses 1e-6)")
-        _check(weight_decay >= 0, f"weight_decay={weight_decay} must be >= 0 (ModernBERT uses 1e-5)")
+        check(lr >= 0, f"lr={lr} must be >= 0 (ModernBERT-base uses 8e-4)")
+        check(all(0 <= b < 1 for b in betas), f"betas={betas} must be in [0, 1) (ModernBERT uses (0.9, 0.98))")
+        check(eps > 0, f"eps={eps} must be > 0 (ModernBERT uses 1e-6)")
+        check(weight_decay >= 0, f"weight_decay={weight_decay} must be >= 0 (ModernBERT uses 1e-5)")
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, max_lr=max_lr))
         for group in self.param_groups:
             if group['max_lr'] is None: group['max_lr'] = group['lr']
-            _check(group['lr'] >= 0, f"a param group has lr={group['lr']}; learning rates must be >= 0")
-            _check(not group['weight_decay'] or group['max_lr'] > 0,
-                   f"weight decay is relative to max_lr, which is {group['max_lr']}; set lr or max_lr > 0")
+            check(group['lr'] >= 0, f"a param group has lr={group['lr']}; learning rates must be >= 0")
+            check(not group['weight_decay'] or group['max_lr'] > 0,
+                  f"weight decay is relative to max_lr, which is {group['max_lr']}; set lr or max_lr > 0")
 
     @torch.no_grad()
     def step(self, closure=None):
@@ -66,8 +62,8 @@ class StableAdamW(torch.optim.Optimizer):
         for group in self.param_groups:
             for p in group['params']:
                 if p.grad is None: continue
-                if p.grad.is_sparse:
-                    raise RuntimeError("StableAdamW does not support sparse gradients; use a dense nn.Embedding")
+                check(not p.grad.is_sparse, "StableAdamW does not support sparse gradients; use a dense nn.Embedding",
+                      RuntimeError)
                 state = self.state[p]
                 if not state: state.update(step=0, exp_avg=torch.zeros_like(p), exp_avg_sq=torch.zeros_like(p))
                 state['step'] += 1
@@ -91,7 +87,7 @@ def param_groups(model:nn.Module, weight_decay:float)->list[dict]:
 # %% ../nbs/09_optim.ipynb #bb3c671e
 def linear_warmup(t:float, warmup:float)->float:
     "Ramp from 0 to 1 over `warmup`, then 1."
-    _check(warmup >= 0, f"warmup={warmup} must be >= 0")
+    check(warmup >= 0, f"warmup={warmup} must be >= 0")
     return 1.0 if warmup == 0 else min(1.0, max(t, 0) / warmup)
 
 def constant(t:float)->float:
@@ -100,14 +96,14 @@ def constant(t:float)->float:
 
 def one_minus_sqrt(t:float, T:float, alpha:float=0.0)->float:
     "Decay from 1 to `alpha` over `T` as `alpha + (1-alpha)(1 - sqrt(t/T))`, then `alpha`."
-    _check(T > 0, f"decay length T={T} must be > 0")
-    _check(0 <= alpha <= 1, f"alpha={alpha} is a fraction of the peak: use [0, 1]")
+    check(T > 0, f"decay length T={T} must be > 0")
+    check(0 <= alpha <= 1, f"alpha={alpha} is a fraction of the peak: use [0, 1]")
     return alpha + (1 - alpha) * (1 - math.sqrt(min(max(t, 0), T) / T))
 
 def warmup_stable_decay(t:float, total:float, warmup:float=0, decay:float=0, alpha:float=0.0)->float:
     "Linear warmup over `warmup`, constant, then 1-sqrt decay to `alpha` over the last `decay` of `total`."
-    _check(warmup >= 0 and decay >= 0 and warmup + decay <= total,
-           f"need warmup ({warmup}) + decay ({decay}) <= total ({total}), all >= 0")
+    check(warmup >= 0 and decay >= 0 and warmup + decay <= total,
+          f"need warmup ({warmup}) + decay ({decay}) <= total ({total}), all >= 0")
     if t < warmup: return linear_warmup(t, warmup)
     if decay == 0 or t < total - decay: return 1.0
     return one_minus_sqrt(t - (total - decay), decay, alpha)
@@ -121,9 +117,9 @@ class LRSchedule:
         self.opt, self.fn, self.t = opt, fn, 0
         peaks = [g['lr'] for g in opt.param_groups] if peak_lrs is None else peak_lrs
         self.peaks = list(peaks) if isinstance(peaks, (list, tuple)) else [peaks] * len(opt.param_groups)
-        _check(len(self.peaks) == len(opt.param_groups),
-               f"{len(self.peaks)} peak lrs for {len(opt.param_groups)} param groups")
-        _check(all(p >= 0 for p in self.peaks), f"peak lrs {self.peaks} must be >= 0")
+        check(len(self.peaks) == len(opt.param_groups),
+              f"{len(self.peaks)} peak lrs for {len(opt.param_groups)} param groups")
+        check(all(p >= 0 for p in self.peaks), f"peak lrs {self.peaks} must be >= 0")
         self._apply()
     def _apply(self):
         for group, peak in zip(self.opt.param_groups, self.peaks): group['lr'] = peak * self.fn(self.t)
