@@ -68,11 +68,11 @@ class ModernBertConfig:
     sparse_prediction:bool=False        # MLM head only on labelled rows when labels are given
     tie_word_embeddings:bool=True       # decoder weight is the token embedding
     attn_implementation:str='auto'      # ours: one of ATTN_IMPLS; 'auto' picks the fastest available
-    layer_types:list|None=None          # 'full_attention'/'sliding_attention' per layer; None = from global_attn_every_n_layers
+    layer_types:list|None=None          # 'full_attention' or 'sliding_attention' per layer; None: the period above
 
     def __post_init__(self):
-        if self.layer_types is None and isinstance(self.num_hidden_layers, int) and isinstance(self.global_attn_every_n_layers, int) \
-            and self.global_attn_every_n_layers > 0:
+        n, every = self.num_hidden_layers, self.global_attn_every_n_layers
+        if self.layer_types is None and isinstance(n, int) and isinstance(every, int) and every > 0:
             self.layer_types = ['sliding_attention' if i % self.global_attn_every_n_layers else 'full_attention'
                                 for i in range(self.num_hidden_layers)]
         _check_config(self)
@@ -152,14 +152,16 @@ def num_parameters(c:ModernBertConfig, head:bool=True)->int:
     norm = d + nb
     layer = (3*d*d + (3*d if c.attention_bias else 0) + d*d + (d if c.attention_bias else 0)   # Wqkv, Wo
              + 2*I*d + (2*I if c.mlp_bias else 0) + I*d + (d if c.mlp_bias else 0) + 2*norm)   # Wi, Wo, two norms
-    n = V*d + norm + L*layer - norm + norm                        # embeddings + norm, layers (layer 0: no attn_norm), final norm
-    if head: n += d*d + (d if c.classifier_bias else 0) + norm + (V if c.decoder_bias else 0) + (0 if c.tie_word_embeddings else V*d)
+    n = V*d + norm + L*layer - norm + norm    # embeddings + norm, layers (layer 0: no attn_norm), final norm
+    if head: n += (d*d + (d if c.classifier_bias else 0) + norm          # head.dense, head.norm
+                   + (V if c.decoder_bias else 0) + (0 if c.tie_word_embeddings else V*d))   # decoder
     return n
 
 # %% ../nbs/00_core.ipynb #4ca5bb2e
 def config_to_hf_dict(c:ModernBertConfig)->dict:
     "A transformers `config.json` dict for `c`, with the 5.x keys and the legacy keys 4.x reads."
-    d = {f.name: getattr(c, f.name) for f in fields(c) if f.name not in ('mask_token_id','attn_out_dropout','attn_implementation')}
+    ours = ('mask_token_id', 'attn_out_dropout', 'attn_implementation')     # fields transformers' config lacks
+    d = {f.name: getattr(c, f.name) for f in fields(c) if f.name not in ours}
     d['layer_types'] = list(c.layer_types)
     d['global_attn_every_n_layers'] = _pattern_every(c.layer_types) or c.global_attn_every_n_layers
     d.update(model_type='modernbert', architectures=['ModernBertForMaskedLM'], bos_token_id=c.cls_token_id,
@@ -181,20 +183,22 @@ def config_from_hf(hf)->ModernBertConfig:
     if isinstance(hf, (str, os.PathLike)):
         p = Path(hf)
         if p.is_dir(): p = p/'config.json'
-        if not p.exists(): raise FileNotFoundError(f"no config.json at {p}: pass a folder saved by save_hf/save_pretrained")
+        check(p.exists(), f"no config.json at {p}: pass a folder saved by save_hf/save_pretrained", FileNotFoundError)
         hf = json.loads(p.read_text())
     d = hf if isinstance(hf, dict) else hf.to_dict()
-    if d.get('model_type', 'modernbert') != 'modernbert': raise ValueError(f"model_type={d.get('model_type')!r}: not a ModernBERT config")
+    kind = d.get('model_type', 'modernbert')
+    check(kind == 'modernbert', f"model_type={kind!r}: not a ModernBERT config; pass a ModernBERT config or folder")
     kw = {f.name: d[f.name] for f in fields(ModernBertConfig) if f.name in d and f.name != 'attn_implementation'}
     if d.get('layer_types'):
         kw['layer_types'] = list(d['layer_types'])
         kw['global_attn_every_n_layers'] = _pattern_every(d['layer_types']) or d.get('global_attn_every_n_layers', 3)
     rp = d.get('rope_parameters') or {}
     for t, p in rp.items():
-        if isinstance(p, dict) and p.get('rope_type', 'default') != 'default':
-            raise ValueError(f"rope_type={p['rope_type']!r} for {t}: only the default RoPE of ModernBERT is supported")
-    if 'full_attention' in rp: kw['global_rope_theta'] = rp['full_attention'].get('rope_theta', kw.get('global_rope_theta', 160_000.0))
-    if 'sliding_attention' in rp: kw['local_rope_theta'] = rp['sliding_attention'].get('rope_theta', kw.get('local_rope_theta', 10_000.0))
+        kind = p.get('rope_type', 'default') if isinstance(p, dict) else 'default'
+        check(kind == 'default', f"rope_type={kind!r} for {t}: only the default RoPE of ModernBERT is supported")
+    thetas = (('full_attention', 'global_rope_theta', 160_000.0), ('sliding_attention', 'local_rope_theta', 10_000.0))
+    for t, k, default in thetas:
+        if t in rp: kw[k] = rp[t].get('rope_theta', kw.get(k, default))
     if kw.get('cls_token_id') is None and d.get('bos_token_id') is not None: kw['cls_token_id'] = d['bos_token_id']
     if kw.get('sep_token_id') is None and d.get('eos_token_id') is not None: kw['sep_token_id'] = d['eos_token_id']
     if 'mask_token_id' not in kw:  # the official checkpoints put [MASK] right after [PAD]
@@ -205,7 +209,8 @@ def config_from_hf(hf)->ModernBertConfig:
 def default_device()->torch.device:
     "The best device available: CUDA, then Apple MPS, then CPU."
     if torch.cuda.is_available(): return torch.device('cuda')
-    if getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available(): return torch.device('mps')
+    mps = getattr(torch.backends, 'mps', None)
+    if mps is not None and mps.is_available(): return torch.device('mps')
     return torch.device('cpu')
 
 def has_flash_attn()->bool:
@@ -247,11 +252,12 @@ def write_json(path, obj, indent:int|None=1)->Path:
 def claim_folder(path, kind:str)->Path:
     "Create folder `path` (or take an empty one) and mark it as written by modernbert, holding a `kind` of output."
     p = Path(path)
-    if p.exists() and not p.is_dir(): raise NotADirectoryError(f"{p} is a file; pass a folder for the output")
-    if p.exists() and not owned(p) and any(e.name != LOCK for e in p.iterdir()):
-        raise FileExistsError(f"{p} already holds files modernbert did not write; pick a new or empty folder")
+    check(not p.exists() or p.is_dir(), f"{p} is a file; pass a folder for the output", NotADirectoryError)
+    check(not p.exists() or owned(p) or all(e.name == LOCK for e in p.iterdir()),
+          f"{p} already holds files modernbert did not write; pick a new or empty folder", FileExistsError)
     p.mkdir(parents=True, exist_ok=True)
-    if not owned(p): write_json(p/MARKER, {'library': 'modernbert', 'kind': kind, 'created': time.strftime('%Y-%m-%dT%H:%M:%S')})
+    if not owned(p):
+        write_json(p/MARKER, {'library': 'modernbert', 'kind': kind, 'created': time.strftime('%Y-%m-%dT%H:%M:%S')})
     return p
 
 def owned(path, kind:str|None=None)->bool:
@@ -264,12 +270,13 @@ def clear_owned(path, kind:str, patterns)->list[str]:
     "Delete the entries of owned folder `path` that match `patterns` (what the library writes there); refuse otherwise."
     p = Path(path)
     if not p.exists(): return []
-    if not owned(p, kind): raise FileExistsError(f"{p} has no modernbert marker ({MARKER}) for a {kind}: it was not written by "
-                                                 "modernbert, so nothing in it is deleted; pick a new folder or empty it yourself")
+    check(owned(p, kind), f"{p} has no modernbert marker ({MARKER}) for a {kind}: it was not written by modernbert, "
+          "so nothing in it is deleted; pick a new folder or empty it yourself", FileExistsError)
     mine = lambda n: n in (MARKER, LOCK) or any(fnmatch.fnmatch(n, g) for g in patterns)
     other = sorted(e.name for e in p.iterdir() if not mine(e.name))
-    if other: raise FileExistsError(f"{p} holds {len(other)} entries modernbert did not write ({', '.join(other[:4])}"
-                                    f"{', ...' if len(other) > 4 else ''}); nothing was deleted: move them out or pick a new folder")
+    check(not other, f"{p} holds {len(other)} entries modernbert did not write ({', '.join(other[:4])}"
+          f"{', ...' if len(other) > 4 else ''}); nothing was deleted: move them out or pick a new folder",
+          FileExistsError)
     gone = sorted(e.name for e in p.iterdir() if e.name not in (MARKER, LOCK))
     for n in gone: shutil.rmtree(p/n) if (p/n).is_dir() and not (p/n).is_symlink() else (p/n).unlink()
     return gone
@@ -280,7 +287,7 @@ _held = {}   # folders this process has locked: resolved path -> [open lock file
 
 @contextmanager
 def folder_lock(path):
-    "Hold an exclusive lock on folder `path` for the block; another process gets `FolderBusy` at once (re-entrant here)."
+    "Hold an exclusive lock on folder `path` for the block; another process gets `FolderBusy` at once (re-entrant)."
     import fcntl
     p = Path(path); p.mkdir(parents=True, exist_ok=True); key = str(p.resolve())
     if key in _held: _held[key][1] += 1
@@ -289,8 +296,10 @@ def folder_lock(path):
         try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)   # the kernel drops it when the holder dies: no stale locks
         except BlockingIOError:
             f.seek(0); who = f.read().strip() or 'another process'; f.close()
-            raise FolderBusy(f"{p} is in use by {who}; wait for that run to end or pick another output folder") from None
-        f.seek(0); f.truncate(); f.write(f"pid {os.getpid()} on {socket.gethostname()} since {time.strftime('%H:%M:%S')}"); f.flush()
+            raise FolderBusy(f"{p} is in use by {who}; "
+                             "wait for that run to end or pick another output folder") from None
+        f.seek(0); f.truncate()
+        f.write(f"pid {os.getpid()} on {socket.gethostname()} since {time.strftime('%H:%M:%S')}"); f.flush()
         _held[key] = [f, 1]
     try: yield p
     finally:
@@ -299,9 +308,10 @@ def folder_lock(path):
 
 # %% ../nbs/00_core.ipynb #3b6bbd56
 def tree_digest(path)->str:
-    "SHA-256 of a file's bytes, or of a folder's relative paths and file bytes (hidden entries skipped): what a run read."
+    "SHA-256 of a file's bytes, or of a folder's relative paths and file bytes (hidden entries skipped)."
     p, h = Path(path), hashlib.sha256()
-    files = [p] if p.is_file() else sorted(q for q in p.rglob('*') if q.is_file() and not any(s.startswith('.') for s in q.relative_to(p).parts))
+    hidden = lambda q: any(s.startswith('.') for s in q.relative_to(p).parts)
+    files = [p] if p.is_file() else sorted(q for q in p.rglob('*') if q.is_file() and not hidden(q))
     for q in files:
         h.update(q.relative_to(p).as_posix().encode() + b'\0' if q != p else b'')
         with open(q, 'rb') as f:
@@ -315,10 +325,12 @@ def check_inputs(folder, inputs:dict, name:str='inputs.json')->dict:
     f = Path(folder)/name
     if not f.exists(): Path(folder).mkdir(parents=True, exist_ok=True); write_json(f, inputs); return json_safe(inputs)
     try: old = json.loads(f.read_text())
-    except ValueError: raise InputsChanged(f"{f} is not valid JSON (a torn write?); delete it to accept the current inputs") from None
+    except ValueError:
+        raise InputsChanged(f"{f} is not valid JSON (a torn write?); delete it to accept the current inputs") from None
     new = json_safe(inputs)
-    d = [f"{k}: recorded {old.get(k)!r}, now {new.get(k)!r}" for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
-    if d: raise InputsChanged(f"{folder} was started with other inputs ({'; '.join(d)}); resume with the same inputs or pick a new output folder")
+    d = [f"{k}: recorded {old.get(k)!r}, now {new.get(k)!r}" for k in sorted({*old, *new}) if old.get(k) != new.get(k)]
+    check(not d, f"{folder} was started with other inputs ({'; '.join(d)}); "
+          "resume with the same inputs or pick a new output folder", InputsChanged)
     return old
 
 # %% ../nbs/00_core.ipynb #2f6a45c2
@@ -338,13 +350,14 @@ def user_errors(f):
         try: return f(*args, **kwargs)
         except (Exception, KeyboardInterrupt, SystemExit) as e:
             if not cli or debug or (isinstance(e, SystemExit) and not isinstance(e.code, str)): raise
-            prog = Path(sys.argv[0]).name if sys.argv and sys.argv[0] and not sys.argv[0].endswith('.py') else f.__name__
+            script = sys.argv and sys.argv[0] and not sys.argv[0].endswith('.py')   # an installed command
+            prog = Path(sys.argv[0]).name if script else f.__name__
             msg = ' '.join(str(e).split()) or type(e).__name__
-            if isinstance(e, KeyError) and len(e.args) == 1: msg = str(e.args[0])              # KeyError quotes its message
+            if isinstance(e, KeyError) and len(e.args) == 1: msg = str(e.args[0])   # KeyError quotes its message
             bug = not isinstance(e, (*USER_ERRORS, SystemExit, KeyboardInterrupt))
             if isinstance(e, KeyboardInterrupt): msg = 'interrupted'
-            print(f"{prog}: {msg}" + (f" ({type(e).__name__}: looks like a bug; rerun with --debug for the traceback)" if bug else ''),
-                  file=sys.stderr, flush=True)
+            hint = f" ({type(e).__name__}: looks like a bug; rerun with --debug for the traceback)" if bug else ''
+            print(f"{prog}: {msg}{hint}", file=sys.stderr, flush=True)
             raise SystemExit(130 if isinstance(e, KeyboardInterrupt) else 1 if bug else 2) from None
     return _f
 
@@ -391,7 +404,7 @@ def run_info(command:str|None=None, # what was run; default the command line of 
             )->dict:
     "Where, when and from what a measurement came: date, machine, versions, threads, command and commit."
     import transformers
-    root = Path(globals().get('__file__') or Path.cwd()/'nb').resolve().parent.parent   # the package's (notebook's) repo
+    root = Path(globals().get('__file__') or Path.cwd()/'nb').resolve().parent.parent   # the repo of the package
     git = lambda *a: subprocess.run(['git', *a], cwd=root, capture_output=True, text=True).stdout.strip()
     commit = git('rev-parse', '--short', 'HEAD') if (root/'.git').exists() else None
     if commit and git('status', '--porcelain', '--', 'modernbert'): commit += '+dirty'
