@@ -1,4 +1,4 @@
-"""Embeddings, layers, the MLM head with sparse prediction and the paper's init, matched to transformers number for number.
+"""Embeddings, layers, the MLM head with sparse prediction and the paper's init, equal to transformers' numbers.
 
 Docs: https://modernbert-course.github.io/modernbert/model.html.md"""
 
@@ -56,7 +56,7 @@ class ModelOutput(_HFModelOutput):
 
 class ModernBertModel(nn.Module):
     "The ModernBERT encoder: embeddings, alternating global/local layers, final norm; runs unpadded."
-    prefix = ''
+    prefix = ''                         # the key prefix of the encoder in this class's state dict
     def __init__(self, config:ModernBertConfig):
         super().__init__()
         self.config = config
@@ -67,57 +67,70 @@ class ModernBertModel(nn.Module):
         self._impl = {}
         init_weights(self, config)
 
+    def forward(self, input_ids:Tensor,                 # (B, L) padded, or (N,) packed with cu_seqlens
+                attention_mask:Tensor|None=None,  # (B, L) 1 = real token; padded input only
+                cu_seqlens:Tensor|None=None,      # (B+1,) document boundaries: packed input
+                max_seqlen:int|None=None,         # longest document: packed input
+                token_type_ids:Tensor|None=None,  # ignored (no segment embeddings): a tokenizer's dict passes as is
+               )->ModelOutput:                    # last_hidden_state (B, L, d) or (N, d)
+        "Encode a padded or packed batch."
+        if torch.compiler.is_compiling():
+            return ModelOutput(last_hidden_state=self.forward_traced(input_ids, attention_mask, cu_seqlens)[0])
+        ids, batch, unpad = self._prepare(input_ids, attention_mask, cu_seqlens, max_seqlen)
+        hidden = self.forward_packed(ids, batch)                            # (N, d)
+        return ModelOutput(last_hidden_state=hidden if unpad is None else pad_output(hidden, *unpad))
+
+    def forward_packed(self, input_ids:Tensor, batch:AttnBatch)->Tensor:
+        "Run the encoder on packed `input_ids (N,)` described by `batch`; returns (N, d)."
+        impl = self.attn_impl(input_ids.device)
+        x = self.embeddings(input_ids)                                      # (N, d)
+        if batch.n == 0: return self.final_norm(x)
+        pos = packed_positions(batch.cu_seqlens, batch.n)                   # (N,) restart at 0 per document
+        thetas = {self.config.global_rope_theta, self.config.local_rope_theta}
+        angles = {theta: self.rotary_emb(pos, theta) for theta in thetas}   # (cos, sin) per layer type
+        for i, layer in enumerate(self.layers):
+            layer.attn.impl = impl
+            x = layer(x, batch, *angles[self.config.rope_theta(i)])
+        return self.final_norm(x)
+
+    def _prepare(self, input_ids, attention_mask, cu_seqlens, max_seqlen):
+        "Check the input and return (packed ids, AttnBatch, unpad info or None)."
+        max_len = self.config.max_position_embeddings
+        if cu_seqlens is not None:
+            check_ids(input_ids, self.config.vocab_size)
+            return input_ids, check_packed(input_ids, cu_seqlens, max_seqlen, max_len), None
+        check_padded(input_ids, attention_mask)
+        check_ids(input_ids, self.config.vocab_size)
+        if attention_mask is None: attention_mask = torch.ones_like(input_ids)
+        ids, indices, cu, longest = unpad_input(input_ids, attention_mask)
+        if longest > max_len:
+            raise ValueError(f"a sequence has {longest} tokens, more than max_position_embeddings={max_len}; "
+                             "truncate it")
+        return ids, AttnBatch.from_cu_seqlens(cu, longest), (indices, *input_ids.shape)
+
     def attn_impl(self, device)->str:
         "The attention backend this model uses on `device` (resolved from `config.attn_implementation`)."
         key = (torch.device(device).type, self.training)
-        if key not in self._impl: self._impl[key] = resolve_attn_impl(self.config.attn_implementation, device, self.training)
+        if key not in self._impl:
+            self._impl[key] = resolve_attn_impl(self.config.attn_implementation, device, self.training)
         return self._impl[key]
-    def extra_repr(self): return f"attn_implementation={self.config.attn_implementation!r} -> {self.attn_impl('cpu')!r} on cpu"
+    def extra_repr(self):
+        return f"attn_implementation={self.config.attn_implementation!r} -> {self.attn_impl('cpu')!r} on cpu"
 
-# %% ../nbs/08_model.ipynb #68d7aa9d
-def _forward_packed(self:ModernBertModel, input_ids:Tensor, batch:AttnBatch)->Tensor:
-    "Run the encoder on packed `input_ids (N,)` described by `batch`; returns (N, d)."
-    impl = self.attn_impl(input_ids.device)
-    x = self.embeddings(input_ids)                                      # (N, d)
-    if batch.n == 0: return self.final_norm(x)
-    pos = packed_positions(batch.cu_seqlens, batch.n)                   # (N,) restart at 0 per document
-    angles = {t: self.rotary_emb(pos, t) for t in {self.config.global_rope_theta, self.config.local_rope_theta}}
-    for i, layer in enumerate(self.layers):
-        layer.attn.impl = impl
-        x = layer(x, batch, *angles[self.config.rope_theta(i)])
-    return self.final_norm(x)
-
-def _prepare(self:ModernBertModel, input_ids, attention_mask, cu_seqlens, max_seqlen):
-    "Check the input and return (packed ids, AttnBatch, unpad info or None)."
-    if cu_seqlens is not None:
-        check_ids(input_ids, self.config.vocab_size)
-        return input_ids, check_packed(input_ids, cu_seqlens, max_seqlen, self.config.max_position_embeddings), None
-    check_padded(input_ids, attention_mask)
-    check_ids(input_ids, self.config.vocab_size)
-    if attention_mask is None: attention_mask = torch.ones_like(input_ids)
-    ids, indices, cu, mx = unpad_input(input_ids, attention_mask)
-    if mx > self.config.max_position_embeddings:
-        raise ValueError(f"a sequence has {mx} tokens, more than max_position_embeddings={self.config.max_position_embeddings}; truncate it")
-    return ids, AttnBatch.from_cu_seqlens(cu, mx), (indices, *input_ids.shape)
-
-def _model_forward(self:ModernBertModel,
-                   input_ids:Tensor,                 # (B, L) padded, or (N,) packed with cu_seqlens
-                   attention_mask:Tensor|None=None,  # (B, L) 1 = real token; padded input only
-                   cu_seqlens:Tensor|None=None,      # (B+1,) document boundaries: packed input
-                   max_seqlen:int|None=None,         # longest document: packed input
-                   token_type_ids:Tensor|None=None,  # ignored (ModernBERT has no segment embeddings): a tokenizer's dict passes as is
-                  )->ModelOutput:                    # last_hidden_state (B, L, d) or (N, d)
-    "Encode a padded or packed batch."
-    if torch.compiler.is_compiling(): return ModelOutput(last_hidden_state=self.forward_traced(input_ids, attention_mask, cu_seqlens)[0])
-    ids, batch, unpad = self._prepare(input_ids, attention_mask, cu_seqlens, max_seqlen)
-    h = self.forward_packed(ids, batch)
-    return ModelOutput(last_hidden_state=h if unpad is None else pad_output(h, *unpad))
-
-ModernBertModel.forward_packed, ModernBertModel._prepare, ModernBertModel.forward = _forward_packed, _prepare, _model_forward
+    def forward_traced(self, input_ids, attention_mask=None, cu_seqlens=None)->tuple:
+        "The encoder with dense masks and no host sync, for graph compilers; returns (hidden, valid)."
+        return _forward_traced(self, input_ids, attention_mask, cu_seqlens)
+    def save_hf(self, path, tokenizer=None)->Path:
+        "Write a transformers folder (config.json + model.safetensors [+ tokenizer]) that `Auto*` classes load."
+        return _save_hf(self, path, tokenizer)
+    @classmethod
+    def from_hf(cls, src, attn_implementation:str='auto'):
+        "Load a transformers ModernBERT checkpoint (a model object, a folder or a hub id) into this class."
+        return _from_hf(cls, src, attn_implementation)
 
 # %% ../nbs/08_model.ipynb #0f139c18
 def init_weights(module:nn.Module, config:ModernBertConfig):
-    "The reference initialization: truncated normal at +/-`initializer_cutoff_factor` sigma, sigma by module role."
+    "ModernBERT's initialization: truncated normal at +/-`initializer_cutoff_factor` sigma, sigma by module role."
     std_in, std_out = config.initializer_range, config.initializer_range / math.sqrt(2.0 * config.num_hidden_layers)
     cut = config.initializer_cutoff_factor
     def tn(w, std): nn.init.trunc_normal_(w, 0.0, std, -cut * std, cut * std)
@@ -143,7 +156,7 @@ class ModernBertPredictionHead(nn.Module):
 
 class ModernBertForMaskedLM(nn.Module):
     "ModernBERT with the tied MLM decoder; `sparse` prediction decodes only labelled tokens."
-    prefix = 'model.'
+    prefix = 'model.'                   # the key prefix of the encoder in this class's state dict
     def __init__(self, config:ModernBertConfig):
         super().__init__()
         self.config = config
@@ -152,42 +165,52 @@ class ModernBertForMaskedLM(nn.Module):
         self.decoder = nn.Linear(config.hidden_size, config.vocab_size, bias=config.decoder_bias)
         init_weights(self.head, config)
         if config.tie_word_embeddings: self.decoder.weight = self.model.embeddings.tok_embeddings.weight
-        else: nn.init.trunc_normal_(self.decoder.weight, 0.0, config.hidden_size ** -0.5, -2 * config.hidden_size ** -0.5, 2 * config.hidden_size ** -0.5)
+        else:
+            std = config.hidden_size ** -0.5
+            nn.init.trunc_normal_(self.decoder.weight, 0.0, std, -2 * std, 2 * std)
         if self.decoder.bias is not None: nn.init.zeros_(self.decoder.bias)
 
-# %% ../nbs/08_model.ipynb #4b25130e
-def _mlm_forward(self:ModernBertForMaskedLM,
-                 input_ids:Tensor,                # (B, L) padded, or (N,) packed with cu_seqlens
-                 attention_mask:Tensor|None=None, # (B, L) padded input only
-                 labels:Tensor|None=None,         # same shape as input_ids; -100 = not predicted
-                 cu_seqlens:Tensor|None=None,     # (B+1,) packed input
-                 max_seqlen:int|None=None,        # packed input
-                 sparse:bool|None=None,           # decode only labelled rows (default: config.sparse_prediction)
-                 token_type_ids:Tensor|None=None, # ignored: a tokenizer's dict passes as is
-                )->ModelOutput:
-    "Masked-LM forward: logits (and the loss when `labels` are given)."
-    if torch.compiler.is_compiling(): return self.forward_traced(input_ids, attention_mask, labels, cu_seqlens)
-    ids, batch, unpad = self.model._prepare(input_ids, attention_mask, cu_seqlens, max_seqlen)
-    h = self.model.forward_packed(ids, batch)                            # (N, d)
-    sparse = self.config.sparse_prediction if sparse is None else sparse
-    if labels is not None:
-        if labels.shape != input_ids.shape: raise ValueError(f"labels has shape {tuple(labels.shape)}, input_ids {tuple(input_ids.shape)}")
-        labels = labels.flatten()[unpad[0]] if unpad is not None else labels   # (N,)
-    if labels is not None and sparse:
-        keep = labels != -100
-        logits, labels = self.decoder(self.head(h[keep])), labels[keep]       # (M, V), (M,)
-        return ModelOutput(logits=logits, loss=mlm_loss(logits, labels), labels=labels)
-    logits = self.decoder(self.head(h))                                      # (N, V)
-    loss = None if labels is None else mlm_loss(logits, labels)
-    return ModelOutput(last_hidden_state=h if unpad is None else pad_output(h, *unpad),
-                       logits=logits if unpad is None else pad_output(logits, *unpad), loss=loss)
+    def forward(self, input_ids:Tensor,          # (B, L) padded, or (N,) packed with cu_seqlens
+                attention_mask:Tensor|None=None, # (B, L) padded input only
+                labels:Tensor|None=None,         # same shape as input_ids; -100 = not predicted
+                cu_seqlens:Tensor|None=None,     # (B+1,) packed input
+                max_seqlen:int|None=None,        # packed input
+                sparse:bool|None=None,           # decode only labelled rows (default: config.sparse_prediction)
+                token_type_ids:Tensor|None=None, # ignored: a tokenizer's dict passes as is
+               )->ModelOutput:
+        "Masked-LM forward: logits (and the loss when `labels` are given)."
+        if torch.compiler.is_compiling(): return self.forward_traced(input_ids, attention_mask, labels, cu_seqlens)
+        ids, batch, unpad = self.model._prepare(input_ids, attention_mask, cu_seqlens, max_seqlen)
+        hidden = self.model.forward_packed(ids, batch)                           # (N, d)
+        sparse = self.config.sparse_prediction if sparse is None else sparse
+        if labels is not None:
+            if labels.shape != input_ids.shape:
+                raise ValueError(f"labels has shape {tuple(labels.shape)}, input_ids {tuple(input_ids.shape)}")
+            labels = labels.flatten()[unpad[0]] if unpad is not None else labels   # (N,)
+        if labels is not None and sparse:
+            keep = labels != -100
+            logits, labels = self.decoder(self.head(hidden[keep])), labels[keep]   # (M, V), (M,)
+            return ModelOutput(logits=logits, loss=mlm_loss(logits, labels), labels=labels)
+        logits = self.decoder(self.head(hidden))                                 # (N, V)
+        loss = None if labels is None else mlm_loss(logits, labels)
+        return ModelOutput(last_hidden_state=hidden if unpad is None else pad_output(hidden, *unpad),
+                           logits=logits if unpad is None else pad_output(logits, *unpad), loss=loss)
+
+    def forward_traced(self, input_ids, attention_mask=None, labels=None, cu_seqlens=None)->ModelOutput:
+        "Masked-LM on the traced path (dense masks, no host sync): every row decoded."
+        return _mlm_forward_traced(self, input_ids, attention_mask, labels, cu_seqlens)
+    def save_hf(self, path, tokenizer=None)->Path:
+        "Write a transformers folder (config.json + model.safetensors [+ tokenizer]) that `Auto*` classes load."
+        return _save_hf(self, path, tokenizer)
+    @classmethod
+    def from_hf(cls, src, attn_implementation:str='auto'):
+        "Load a transformers ModernBERT checkpoint (MLM or bare encoder; object, folder or hub id) into this class."
+        return _from_hf(cls, src, attn_implementation)
 
 def mlm_loss(logits:Tensor, labels:Tensor)->Tensor:
     "Mean cross-entropy over labelled rows (float32); 0 with a gradient when nothing is labelled."
     if not (labels != -100).any(): return logits.sum() * 0.0
     return F.cross_entropy(logits.float(), labels, ignore_index=-100)
-
-ModernBertForMaskedLM.forward = _mlm_forward
 
 # %% ../nbs/08_model.ipynb #c03ea1d0
 def _traced_batch(input_ids:Tensor, attention_mask:Tensor|None, cu_seqlens:Tensor|None)->tuple:
@@ -206,36 +229,38 @@ def _attn_dense(attn:ModernBertAttention, x:Tensor, mask:Tensor, cos:Tensor, sin
     q, k, v = attn.Wqkv(x).view(B, L, 3, attn.H, attn.D).unbind(2)           # (B, L, H, D) each
     q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
     p = attn.config.attention_dropout if attn.training else 0.0
-    o = F.scaled_dot_product_attention(*(t.transpose(1, 2) for t in (q, k, v)), attn_mask=mask, dropout_p=p, scale=attn.D ** -0.5)
+    o = F.scaled_dot_product_attention(*(t.transpose(1, 2) for t in (q, k, v)), attn_mask=mask, dropout_p=p,
+                                       scale=attn.D ** -0.5)                   # (B, H, L, D)
     return attn.out_drop(attn.Wo(o.transpose(1, 2).reshape(B, L, attn.H * attn.D)))   # (B, L, d)
 
 def _forward_traced(self:ModernBertModel, input_ids, attention_mask=None, cu_seqlens=None)->tuple:
-    "The encoder with dense masks and no host syncs; returns (hidden (B, L, d) or (N, d), valid (B, L))."
+    "`ModernBertModel.forward_traced`: dense masks, no host syncs; returns (hidden (B, L, d) or (N, d), valid (B, L))."
     ids, valid, doc, pos = _traced_batch(input_ids, attention_mask, cu_seqlens)
-    see = (doc[:, :, None] == doc[:, None, :]) & valid[:, None, :] | ~valid[:, :, None]   # (B, L, L); padding rows see all
-    near = (pos[:, :, None] - pos[:, None, :]).abs() <= self.config.sliding_window          # the +/-w band
-    masks = {None: see[:, None], self.config.sliding_window: (see & near)[:, None]}          # (B, 1, L, L) per layer type
+    see = (doc[:, :, None] == doc[:, None, :]) & valid[:, None, :] | ~valid[:, :, None]  # (B, L, L); padding sees all
+    near = (pos[:, :, None] - pos[:, None, :]).abs() <= self.config.sliding_window         # the +/-w band
+    masks = {None: see[:, None], self.config.sliding_window: (see & near)[:, None]}         # (B, 1, L, L) per type
     angles = {t: rope_cos_sin(pos, rope_inv_freq(self.config.head_dim, t).to(pos.device))
               for t in {self.config.global_rope_theta, self.config.local_rope_theta}}       # (B, L, D) each
     x = self.embeddings(ids)                                                              # (B, L, d)
     for i, layer in enumerate(self.layers):
-        x = x + _attn_dense(layer.attn, layer.attn_norm(x), masks[layer.attn.window], *angles[self.config.rope_theta(i)])
+        cos, sin = angles[self.config.rope_theta(i)]
+        x = x + _attn_dense(layer.attn, layer.attn_norm(x), masks[layer.attn.window], cos, sin)
         x = x + layer.mlp(layer.mlp_norm(x))
-    x = torch.where(valid[..., None], self.final_norm(x), 0.0)                            # zeros at padding, as pad_output
+    x = torch.where(valid[..., None], self.final_norm(x), 0.0)                       # zeros at padding, as pad_output
     return (x[0] if cu_seqlens is not None else x), valid
 
-def _mlm_forward_traced(self:ModernBertForMaskedLM, input_ids, attention_mask=None, labels=None, cu_seqlens=None)->ModelOutput:
-    "Masked-LM on the traced path: every row decoded (no sparse prediction: its row count is data-dependent)."
-    h, valid = self.model.forward_traced(input_ids, attention_mask, cu_seqlens)
-    logits = torch.where(valid[..., None] if cu_seqlens is None else valid[0, :, None], self.decoder(self.head(h)), 0.0)
+def _mlm_forward_traced(self:ModernBertForMaskedLM, input_ids, attention_mask=None, labels=None,
+                        cu_seqlens=None)->ModelOutput:
+    "`ModernBertForMaskedLM.forward_traced`: every row decoded (sparse prediction's row count is data-dependent)."
+    hidden, valid = self.model.forward_traced(input_ids, attention_mask, cu_seqlens)
+    real = valid[..., None] if cu_seqlens is None else valid[0, :, None]
+    logits = torch.where(real, self.decoder(self.head(hidden)), 0.0)
     loss = None
     if labels is not None:                                   # mean over labelled tokens; 0 when none, as mlm_loss
         lab = labels.flatten()
         ce = F.cross_entropy(logits.float().view(-1, logits.shape[-1]), lab, ignore_index=-100, reduction='sum')
         loss = ce / (lab != -100).sum().clamp_min(1)
-    return ModelOutput(logits=logits, loss=loss, last_hidden_state=h)
-
-ModernBertModel.forward_traced, ModernBertForMaskedLM.forward_traced = _forward_traced, _mlm_forward_traced
+    return ModelOutput(logits=logits, loss=loss, last_hidden_state=hidden)
 
 # %% ../nbs/08_model.ipynb #af5b3144
 def _read_weights(folder:Path)->dict:
@@ -245,10 +270,12 @@ def _read_weights(folder:Path)->dict:
     if (folder/'model.safetensors.index.json').exists():
         files = sorted(set(json.loads((folder/'model.safetensors.index.json').read_text())['weight_map'].values()))
         return {k: v for f in files for k, v in load_file(folder/f).items()}
-    if (folder/'pytorch_model.bin').exists(): return torch.load(folder/'pytorch_model.bin', map_location='cpu', weights_only=True)
+    if (folder/'pytorch_model.bin').exists():
+        return torch.load(folder/'pytorch_model.bin', map_location='cpu', weights_only=True)
     raise FileNotFoundError(f"no model.safetensors, model.safetensors.index.json or pytorch_model.bin in {folder}")
 
 def _resolve_folder(src)->Path:
+    "A local folder as is; a hub id like 'org/name' downloaded (config, weights, tokenizer files)."
     p = Path(src)
     if p.exists(): return p
     if isinstance(src, str) and src.count('/') == 1:
@@ -256,30 +283,30 @@ def _resolve_folder(src)->Path:
         return Path(snapshot_download(src, allow_patterns=['*.json', '*.safetensors', '*.txt', '*.model']))
     raise FileNotFoundError(f"{src} is neither a local folder nor a hub id like 'answerdotai/ModernBERT-base'")
 
-@classmethod
 def _from_hf(cls, src, # a transformers ModernBERT model, a checkpoint folder, or a hub id
              attn_implementation:str='auto', # attention backend for the loaded model
             ):
-    "Load a transformers ModernBERT checkpoint (MLM or bare encoder) into this class."
+    "`from_hf` of both models: load a transformers ModernBERT checkpoint (MLM or bare encoder) into `cls`."
     if isinstance(src, nn.Module): cfg, sd = config_from_hf(src.config), src.state_dict()
     else:
         folder = _resolve_folder(src)
         cfg, sd = config_from_hf(folder), _read_weights(folder)
     cfg = cfg.replace(attn_implementation=attn_implementation)
     model = cls(cfg)
-    if cls.prefix and not any(k.startswith(cls.prefix) for k in sd): sd = {cls.prefix + k: v for k, v in sd.items()}  # bare encoder
+    if cls.prefix and not any(k.startswith(cls.prefix) for k in sd):          # a bare encoder into the MLM model
+        sd = {cls.prefix + k: v for k, v in sd.items()}
     if not cls.prefix: sd = {k[len('model.'):]: v for k, v in sd.items() if k.startswith('model.')} or sd
     own = model.state_dict()
     tied = {'decoder.weight'} if cfg.tie_word_embeddings else set()
     missing = sorted(set(own) - set(sd) - tied)
-    unexpected = sorted(k for k in set(sd) - set(own) if cls.prefix or not k.startswith(('head.', 'decoder.', 'classifier.')))
+    heads = ('head.', 'decoder.', 'classifier.')                             # an encoder ignores heads
+    unexpected = sorted(k for k in set(sd) - set(own) if cls.prefix or not k.startswith(heads))
     if missing or unexpected:
-        raise ValueError(f"checkpoint does not fit {cls.__name__}: missing {missing[:8]}{'...' if len(missing) > 8 else ''}, "
-                         f"unexpected {unexpected[:8]}{'...' if len(unexpected) > 8 else ''}")
+        few = lambda keys: f"{keys[:8]}{'...' if len(keys) > 8 else ''}"
+        raise ValueError(f"checkpoint does not fit {cls.__name__}: "
+                         f"missing {few(missing)}, unexpected {few(unexpected)}")
     model.load_state_dict({k: v for k, v in sd.items() if k in own}, strict=False)
     return model
-
-ModernBertModel.from_hf = ModernBertForMaskedLM.from_hf = _from_hf
 
 # %% ../nbs/08_model.ipynb #10646486
 def _atomic_write(path:Path, write):
@@ -292,29 +319,29 @@ def _atomic_write(path:Path, write):
 def _save_hf(self, path, # output folder (created if needed)
              tokenizer=None, # a transformers tokenizer to save beside the model
             ):
-    "Write a transformers-format folder (config.json + model.safetensors [+ tokenizer]) that `Auto*` classes load."
+    "`save_hf` of both models: config.json + model.safetensors [+ tokenizer], loadable by transformers' `Auto*`."
     from safetensors.torch import save_file
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
     c = self.config
     if tokenizer is not None:
-        if len(tokenizer) > c.vocab_size: raise ValueError(f"tokenizer has {len(tokenizer)} tokens but the model's vocab_size is {c.vocab_size}")
+        if len(tokenizer) > c.vocab_size:
+            raise ValueError(f"tokenizer has {len(tokenizer)} tokens but the model's vocab_size is {c.vocab_size}")
         for k in ('pad', 'cls', 'sep', 'mask'):
-            if getattr(tokenizer, f'{k}_token_id') != getattr(c, f'{k}_token_id'):
-                raise ValueError(f"tokenizer's {k}_token_id={getattr(tokenizer, f'{k}_token_id')} but config.{k}_token_id={getattr(c, f'{k}_token_id')}")
+            theirs, ours = getattr(tokenizer, f'{k}_token_id'), getattr(c, f'{k}_token_id')
+            if theirs != ours: raise ValueError(f"tokenizer's {k}_token_id={theirs} but config.{k}_token_id={ours}")
     sd = {k: v.detach().contiguous().cpu() for k, v in self.state_dict().items()
           if not (k == 'decoder.weight' and c.tie_word_embeddings)}
-    cfg = config_to_hf_dict(c)
-    cfg.update(architectures=[f'ModernBert{"ForMaskedLM" if self.prefix else "Model"}'], transformers_version=__import__('transformers').__version__,
-               dtype=str(next(self.parameters()).dtype).replace('torch.', ''))
-    cfg['torch_dtype'] = cfg['dtype']
+    hf_config = config_to_hf_dict(c)
+    dtype = str(next(self.parameters()).dtype).replace('torch.', '')
+    hf_config.update(architectures=[type(self).__name__], transformers_version=__import__('transformers').__version__,
+                     dtype=dtype, torch_dtype=dtype)
     _atomic_write(path/'model.safetensors', lambda t: save_file(sd, t, metadata={'format': 'pt'}))
-    _atomic_write(path/'config.json', lambda t: Path(t).write_text(json.dumps(cfg, indent=2, sort_keys=True)))
+    _atomic_write(path/'config.json', lambda t: Path(t).write_text(json.dumps(hf_config, indent=2, sort_keys=True)))
     if tokenizer is not None:
         tokenizer.save_pretrained(path)
         tc = path/'tokenizer_config.json'
-        d = json.loads(tc.read_text())
-        d.update(tokenizer_class='PreTrainedTokenizerFast', model_max_length=c.max_position_embeddings)  # truncation=True fits the model
-        _atomic_write(tc, lambda t: Path(t).write_text(json.dumps(d, indent=2)))
+        tok_config = json.loads(tc.read_text())
+        tok_config.update(tokenizer_class='PreTrainedTokenizerFast',
+                          model_max_length=c.max_position_embeddings)   # truncation=True fits the model
+        _atomic_write(tc, lambda t: Path(t).write_text(json.dumps(tok_config, indent=2)))
     return path
-
-ModernBertModel.save_hf = ModernBertForMaskedLM.save_hf = _save_hf
