@@ -8,6 +8,7 @@ Docs: https://modernbert-course.github.io/modernbert/unpadding.html.md"""
 from __future__ import annotations
 import torch, torch.nn.functional as F
 from torch import Tensor
+from .core import check
 from .attention import AttnBatch, lengths_to_cu_seqlens
 
 # %% auto #0
@@ -22,7 +23,8 @@ def unpad_input(input_ids:Tensor,      # (B, L) token ids (or any (B, L, ...) te
     seqlens = mask.sum(-1, dtype=torch.int32)                              # (B,)
     indices = mask.flatten().nonzero(as_tuple=True)[0]                     # (N,)
     x = input_ids.flatten(0, 1)[indices]                                   # (N, ...)
-    return x, indices, F.pad(seqlens.cumsum(0, dtype=torch.int32), (1, 0)), int(seqlens.max()) if len(seqlens) else 0
+    cu_seqlens = F.pad(seqlens.cumsum(0, dtype=torch.int32), (1, 0))         # (B+1,)
+    return x, indices, cu_seqlens, int(seqlens.max()) if len(seqlens) else 0
 
 def pad_output(x:Tensor,       # (N, ...) per-token values
                indices:Tensor, # (N,) from `unpad_input`
@@ -35,37 +37,38 @@ def pad_output(x:Tensor,       # (N, ...) per-token values
 
 # %% ../nbs/06_unpadding.ipynb #58070f90
 def check_ids(input_ids:Tensor, vocab_size:int):
-    "Raise a `ValueError` unless `input_ids` are integers in [0, vocab_size); skipped while `torch.compile`/`torch.export` trace."
+    "Raise a `ValueError` unless `input_ids` are integers in [0, vocab_size); skipped while compile/export trace."
     if torch.compiler.is_compiling(): return   # reading values on the host (.item()) would break the traced graph
-    if input_ids.dtype.is_floating_point or input_ids.dtype == torch.bool:
-        raise ValueError(f"input_ids must be integer token ids, got dtype {input_ids.dtype}")
-    if input_ids.numel() == 0: raise ValueError("empty batch: input_ids has no tokens; pass at least one document")
+    check(not (input_ids.dtype.is_floating_point or input_ids.dtype == torch.bool),
+          f"input_ids must be integer token ids, got dtype {input_ids.dtype}")
+    check(input_ids.numel() > 0, "empty batch: input_ids has no tokens; pass at least one document")
     lo, hi = input_ids.min().item(), input_ids.max().item()
-    if lo < 0 or hi >= vocab_size:
-        raise ValueError(f"input_ids must lie in [0, {vocab_size}) (the model's vocab_size); found ids from {lo} to {hi}. "
-                         "Was the text encoded with a different tokenizer?")
+    check(0 <= lo and hi < vocab_size, f"input_ids must lie in [0, {vocab_size}) (the model's vocab_size); "
+          f"found ids from {lo} to {hi}. Was the text encoded with a different tokenizer?")
 
 def check_padded(input_ids:Tensor, attention_mask:Tensor|None):
     "Raise a `ValueError` unless `input_ids` is (B, L) and the mask has its shape."
-    if input_ids.dim() != 2: raise ValueError(f"padded input_ids must be (B, L), got shape {tuple(input_ids.shape)}; "
-                                              "for packed (N,) input pass cu_seqlens and max_seqlen")
-    if 0 in input_ids.shape: raise ValueError(f"empty batch: input_ids has shape {tuple(input_ids.shape)}")
-    if attention_mask is not None and attention_mask.shape != input_ids.shape:
-        raise ValueError(f"attention_mask has shape {tuple(attention_mask.shape)} but input_ids has {tuple(input_ids.shape)}; "
-                         "they must match (1 = real token, 0 = padding)")
+    shape = tuple(input_ids.shape)
+    check(input_ids.dim() == 2,
+          f"padded input_ids must be (B, L), got shape {shape}; for packed (N,) input pass cu_seqlens and max_seqlen")
+    check(0 not in shape, f"empty batch: input_ids has shape {shape}; pass at least one document")
+    check(attention_mask is None or attention_mask.shape == input_ids.shape,
+          f"attention_mask has shape {tuple(getattr(attention_mask, 'shape', ()))} but input_ids has {shape}; "
+          "they must match (1 = real token, 0 = padding)")
 
 def check_packed(input_ids:Tensor, cu_seqlens:Tensor, max_seqlen:int|None, max_positions:int)->AttnBatch:
     "Validate a packed call and return its `AttnBatch`."
-    if input_ids.dim() != 1: raise ValueError(f"packed input_ids must be (N,), got shape {tuple(input_ids.shape)}")
-    if cu_seqlens is None or cu_seqlens.dim() != 1 or len(cu_seqlens) < 2:
-        raise ValueError("packed input needs cu_seqlens (B+1,): [0, end of doc 1, ..., N]")
+    check(input_ids.dim() == 1, f"packed input_ids must be (N,), got shape {tuple(input_ids.shape)}; "
+          "for padded (B, L) input pass an attention_mask instead")
+    check(cu_seqlens is not None and cu_seqlens.dim() == 1 and len(cu_seqlens) >= 2,
+          "packed input needs cu_seqlens (B+1,): [0, end of doc 1, ..., N]")
     cu = cu_seqlens.tolist()
-    if cu[0] != 0 or cu[-1] != len(input_ids) or any(b < a for a, b in zip(cu, cu[1:])):
-        raise ValueError(f"cu_seqlens must start at 0, never decrease and end at N={len(input_ids)}; got {cu[:4]}...{cu[-2:]}")
+    check(cu[0] == 0 and cu[-1] == len(input_ids) and all(a <= b for a, b in zip(cu, cu[1:])),
+          f"cu_seqlens must start at 0, never decrease and end at N={len(input_ids)}; got {cu[:4]}...{cu[-2:]}")
     pb = AttnBatch.from_cu_seqlens(cu_seqlens)
-    if max_seqlen is not None and int(max_seqlen) != pb.max_seqlen:
-        raise ValueError(f"max_seqlen={max_seqlen} but the longest document in cu_seqlens has {pb.max_seqlen} tokens")
-    if pb.max_seqlen > max_positions:
-        raise ValueError(f"a document has {pb.max_seqlen} tokens, more than max_position_embeddings={max_positions}; "
-                         "truncate or split it")
+    check(max_seqlen is None or int(max_seqlen) == pb.max_seqlen,
+          f"max_seqlen={max_seqlen} but the longest document in cu_seqlens has {pb.max_seqlen} tokens; "
+          "pass that or None")
+    check(pb.max_seqlen <= max_positions, f"a document has {pb.max_seqlen} tokens, more than "
+          f"max_position_embeddings={max_positions}; truncate or split it")
     return pb
