@@ -1,4 +1,4 @@
-"""Start a larger ModernBERT from a smaller trained one: a depth map that repeats layers, and center tiling with wraparound.
+"""Start a larger ModernBERT from a smaller trained one: a depth map that repeats layers, center tiling with wraparound.
 
 Docs: https://modernbert-course.github.io/modernbert/tiling.html.md"""
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import re, warnings
 import torch
 from torch import Tensor, nn
-from .core import ModernBertConfig
+from .core import ModernBertConfig, check
 from .model import ModernBertModel, ModernBertForMaskedLM
 
 # %% auto #0
@@ -20,8 +20,8 @@ def layer_map(n_small:int, # layers of the trained model
               n_large:int, # layers of the model to initialize (>= n_small)
              )->list[int]:
     "Which small layer each large layer copies: `round(i * n_small / n_large)` (Gopher's map, Python rounding)."
-    if not 1 <= n_small <= n_large:
-        raise ValueError(f"layer_map: need 1 <= n_small ({n_small}) <= n_large ({n_large}); tiling only grows a model")
+    check(1 <= n_small <= n_large, f"need 1 <= n_small ({n_small}) <= n_large ({n_large}); tiling only grows a model",
+          where='layer_map')
     return [min(round(i * n_small / n_large), n_small - 1) for i in range(n_large)]
 
 # %% ../nbs/11_tiling.ipynb #78200bdd
@@ -34,12 +34,13 @@ def wrap_index(n:int, # size of the small axis
 def tile_weight(small:Tensor, # (h,) or (h, w): a trained weight or bias
                 shape,        # the larger target shape, same number of dims
                )->Tensor:     # (H,) or (H, W)
-    "Center-tile `small` into `shape` with wraparound (the reference's `tile_weights_from_middle`)."
+    "Center-tile `small` into `shape` with wraparound (AnswerDotAI/ModernBERT's `tile_weights_from_middle`)."
     shape = tuple(shape)
-    if small.ndim not in (1, 2) or len(shape) != small.ndim:
-        raise ValueError(f"tile_weight: got a {small.ndim}-D tensor {tuple(small.shape)} and target shape {shape}; both must be 1-D or both 2-D")
-    if any(N < n for n, N in zip(small.shape, shape)):
-        raise ValueError(f"tile_weight: target shape {shape} is smaller than {tuple(small.shape)} in some dimension; tiling only grows")
+    check(small.ndim in (1, 2) and len(shape) == small.ndim, f"got a {small.ndim}-D tensor {tuple(small.shape)} and "
+          f"target shape {shape}; both must be 1-D or both 2-D", where='tile_weight')
+    check(all(N >= n for n, N in zip(small.shape, shape)),
+          f"target shape {shape} is smaller than {tuple(small.shape)} in some dimension; tiling only grows",
+          where='tile_weight')
     out = small
     for dim, (n, N) in enumerate(zip(small.shape, shape)):
         if N != n: out = out.index_select(dim, wrap_index(n, N, small.device))
@@ -52,65 +53,70 @@ def tile_fused(small:Tensor, # (parts*h, w) or (parts*h,): a fused weight or bia
               )->Tensor:
     "Tile a fused weight part by part along dim 0 and stack the parts again."
     shape = tuple(shape)
-    if small.shape[0] % parts or shape[0] % parts:
-        raise ValueError(f"tile_fused: dim 0 of {tuple(small.shape)} and of target {shape} must both split into {parts} equal parts")
+    check(small.shape[0] % parts == 0 and shape[0] % parts == 0,
+          f"dim 0 of {tuple(small.shape)} and of target {shape} must both split into {parts} equal parts",
+          where='tile_fused')
     part = (shape[0] // parts, *shape[1:])
     return torch.cat([tile_weight(c, part) for c in small.chunk(parts, 0)])
 
 # %% ../nbs/11_tiling.ipynb #442c8393
-_SAME = ('vocab_size', 'norm_bias', 'attention_bias', 'mlp_bias', 'classifier_bias', 'decoder_bias', 'tie_word_embeddings')
+_SAME = ('vocab_size', 'norm_bias', 'attention_bias', 'mlp_bias', 'classifier_bias', 'decoder_bias',
+         'tie_word_embeddings')
 _GROW = ('hidden_size', 'intermediate_size', 'num_hidden_layers')
 
 def check_tileable(small:ModernBertConfig, # config of the trained model
                    large:ModernBertConfig, # config of the model to initialize
                   ):
     "Raise a `ValueError` naming the field when `large` cannot be tiled from `small`; warn when heads would be cut."
-    if not isinstance(large, ModernBertConfig): raise TypeError(f"large_config must be a ModernBertConfig, got {type(large).__name__}")
+    check(isinstance(large, ModernBertConfig), f"large_config must be a ModernBertConfig, got {type(large).__name__}",
+          TypeError)
     for k in _SAME:
-        if getattr(small, k) != getattr(large, k):
-            raise ValueError(f"{k} differs: {getattr(small, k)} in the small model, {getattr(large, k)} in the large one; "
-                             f"tiling keeps it, so set large_config.{k}={getattr(small, k)!r}")
+        check(getattr(small, k) == getattr(large, k),
+              f"{k} differs: {getattr(small, k)} in the small model, {getattr(large, k)} in the large one; "
+              f"tiling keeps it, so set large_config.{k}={getattr(small, k)!r}")
     for k in _GROW:
-        if getattr(large, k) < getattr(small, k):
-            raise ValueError(f"{k}={getattr(large, k)} in the large config is smaller than {getattr(small, k)} in the small model; "
-                             "tiling only grows a model (distil or prune to shrink it)")
-    if small.head_dim != large.head_dim:
-        raise ValueError(f"head dim differs: {small.head_dim} (small) vs {large.head_dim} (large); tiling copies whole heads, "
-                         f"so keep the head dim and grow the heads: num_attention_heads={large.hidden_size // small.head_dim}")
-    off = (large.hidden_size - small.hidden_size) // 2
-    if off % small.head_dim:
-        warnings.warn(f"hidden offset {off} is not a multiple of the head dim {small.head_dim}: large heads will mix two "
-                      f"small heads; grow hidden_size by a multiple of {2 * small.head_dim} to keep heads whole")
+        check(getattr(large, k) >= getattr(small, k),
+              f"{k}={getattr(large, k)} in the large config is smaller than {getattr(small, k)} in the small model; "
+              "tiling only grows a model (distil or prune to shrink it)")
+    check(small.head_dim == large.head_dim,
+          f"head dim differs: {small.head_dim} (small) vs {large.head_dim} (large); tiling copies whole heads, so keep "
+          f"the head dim and grow the heads: num_attention_heads={large.hidden_size // small.head_dim}")
+    offset = (large.hidden_size - small.hidden_size) // 2
+    if offset % small.head_dim:
+        warnings.warn(f"hidden offset {offset} is not a multiple of the head dim {small.head_dim}: large heads will "
+                      f"mix two small heads; grow hidden_size by a multiple of {2 * small.head_dim} "
+                      "to keep heads whole")
 
 # %% ../nbs/11_tiling.ipynb #2fa26f9c
 _LAYER = re.compile(r'^(.*layers\.)(\d+)\.(.+)$')                     # 'model.layers.3.attn.Wqkv.weight'
 
-def _tiled(name:str, p:Tensor, src:dict, lmap:list[int])->Tensor|None:
+def _tiled(name:str, p:Tensor, src:dict, depth_map:list[int])->Tensor|None:
     "The value of large parameter `name` (shape of `p`) from the small model's parameters `src`; None keeps the init."
     if 'final_norm.' in name: return None                                # the encoder's final norm is not tiled
-    parts, m = 1, _LAYER.match(name)
-    if m:
-        pre, i, rest = m.groups()
-        name = f"{pre}{lmap[int(i)]}.{rest}"
+    parts, match = 1, _LAYER.match(name)
+    if match:
+        prefix, i, rest = match.groups()
+        name = f"{prefix}{depth_map[int(i)]}.{rest}"
         parts = 3 if rest.startswith('attn.Wqkv.') else 2 if rest.startswith('mlp.Wi.') else 1
         if rest.startswith('attn_norm.') and name not in src: return None  # copies layer 0, which has no attn_norm
-    if name not in src: raise KeyError(f"tile_model: the small model has no {name!r}")
+    check(name in src, f"the small model has no {name!r}", KeyError, where='tile_model')
     return tile_fused(src[name], p.shape, parts) if parts > 1 else tile_weight(src[name], p.shape)
 
 @torch.no_grad()
 def tile_model(small:ModernBertModel|ModernBertForMaskedLM, # the trained model
                large_config:ModernBertConfig,                # wider and/or deeper, same vocabulary and head dim
               )->ModernBertModel|ModernBertForMaskedLM:     # same class as `small`, on its device and dtype
-    "A larger model initialized from `small` by the Gopher depth map and center tiling with wraparound (AnswerDotAI/ModernBERT `src/bert_layers/model.py`)."
-    if not isinstance(small, (ModernBertModel, ModernBertForMaskedLM)):
-        raise TypeError(f"tile_model: expected a ModernBertModel or ModernBertForMaskedLM, got {type(small).__name__}")
+    "A larger model initialized from `small`: Gopher's depth map, center tiling with wraparound."
+    check(isinstance(small, (ModernBertModel, ModernBertForMaskedLM)),
+          f"expected a ModernBertModel or ModernBertForMaskedLM, got {type(small).__name__}", TypeError,
+          where='tile_model')
     check_tileable(small.config, large_config)
-    p0 = next(small.parameters())
-    with torch.device(p0.device): large = type(small)(large_config)
-    large.to(p0.dtype)
+    first = next(small.parameters())
+    with torch.device(first.device): large = type(small)(large_config)
+    large.to(first.dtype)
     src = dict(small.named_parameters())
-    lmap = layer_map(small.config.num_hidden_layers, large_config.num_hidden_layers)
-    for name, p in large.named_parameters():                              # a tied decoder is listed once, as the embedding
-        t = _tiled(name, p, src, lmap)
-        if t is not None: p.copy_(t)
+    depth_map = layer_map(small.config.num_hidden_layers, large_config.num_hidden_layers)
+    for name, p in large.named_parameters():               # a tied decoder is listed once, as the embedding
+        value = _tiled(name, p, src, depth_map)
+        if value is not None: p.copy_(value)
     return large.train(small.training)
