@@ -287,17 +287,17 @@ def _from_hf(cls, src, # a transformers ModernBERT model, a checkpoint folder, o
              attn_implementation:str='auto', # attention backend for the loaded model
             ):
     "`from_hf` of both models: load a transformers ModernBERT checkpoint (MLM or bare encoder) into `cls`."
-    if isinstance(src, nn.Module): cfg, sd = config_from_hf(src.config), src.state_dict()
+    if isinstance(src, nn.Module): config, sd = config_from_hf(src.config), src.state_dict()
     else:
         folder = _resolve_folder(src)
-        cfg, sd = config_from_hf(folder), _read_weights(folder)
-    cfg = cfg.replace(attn_implementation=attn_implementation)
-    model = cls(cfg)
+        config, sd = config_from_hf(folder), _read_weights(folder)
+    config = config.replace(attn_implementation=attn_implementation)
+    model = cls(config)
     if cls.prefix and not any(k.startswith(cls.prefix) for k in sd):          # a bare encoder into the MLM model
         sd = {cls.prefix + k: v for k, v in sd.items()}
     if not cls.prefix: sd = {k[len('model.'):]: v for k, v in sd.items() if k.startswith('model.')} or sd
     own = model.state_dict()
-    tied = {'decoder.weight'} if cfg.tie_word_embeddings else set()
+    tied = {'decoder.weight'} if config.tie_word_embeddings else set()
     missing = sorted(set(own) - set(sd) - tied)
     heads = ('head.', 'decoder.', 'classifier.')                             # an encoder ignores heads
     unexpected = sorted(k for k in set(sd) - set(own) if cls.prefix or not k.startswith(heads))
@@ -322,16 +322,16 @@ def _save_hf(self, path, # output folder (created if needed)
     "`save_hf` of both models: config.json + model.safetensors [+ tokenizer], loadable by transformers' `Auto*`."
     from safetensors.torch import save_file
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
-    c = self.config
+    config = self.config
     if tokenizer is not None:
-        if len(tokenizer) > c.vocab_size:
-            raise ValueError(f"tokenizer has {len(tokenizer)} tokens but the model's vocab_size is {c.vocab_size}")
+        if len(tokenizer) > config.vocab_size:
+            raise ValueError(f"tokenizer has {len(tokenizer)} tokens but the model's vocab_size is {config.vocab_size}")
         for k in ('pad', 'cls', 'sep', 'mask'):
-            theirs, ours = getattr(tokenizer, f'{k}_token_id'), getattr(c, f'{k}_token_id')
+            theirs, ours = getattr(tokenizer, f'{k}_token_id'), getattr(config, f'{k}_token_id')
             if theirs != ours: raise ValueError(f"tokenizer's {k}_token_id={theirs} but config.{k}_token_id={ours}")
     sd = {k: v.detach().contiguous().cpu() for k, v in self.state_dict().items()
-          if not (k == 'decoder.weight' and c.tie_word_embeddings)}
-    hf_config = config_to_hf_dict(c)
+          if not (k == 'decoder.weight' and config.tie_word_embeddings)}
+    hf_config = config_to_hf_dict(config)
     dtype = str(next(self.parameters()).dtype).replace('torch.', '')
     hf_config.update(architectures=[type(self).__name__], transformers_version=__import__('transformers').__version__,
                      dtype=dtype, torch_dtype=dtype)
@@ -342,6 +342,6 @@ def _save_hf(self, path, # output folder (created if needed)
         tc = path/'tokenizer_config.json'
         tok_config = json.loads(tc.read_text())
         tok_config.update(tokenizer_class='PreTrainedTokenizerFast',
-                          model_max_length=c.max_position_embeddings)   # truncation=True fits the model
+                          model_max_length=config.max_position_embeddings)   # truncation=True fits the model
         _atomic_write(tc, lambda t: Path(t).write_text(json.dumps(tok_config, indent=2)))
     return path
