@@ -1,4 +1,4 @@
-"""The final model as the paper made it: the weighted mean of several checkpoints, checked for matching shapes, configs and tokenizers, written as a transformers folder.
+"""The final model as the paper made it: the weighted mean of several matching checkpoints, as a transformers folder.
 
 Docs: https://modernbert-course.github.io/modernbert/average.html.md"""
 
@@ -9,10 +9,10 @@ from __future__ import annotations
 import json, shutil
 from pathlib import Path
 import torch
-from torch import Tensor
 from fastcore.script import call_parse
-from .core import ModernBertConfig, config_from_hf, config_to_hf_dict, user_errors
+from .core import config_from_hf, config_to_hf_dict, user_errors, check
 from .model import _read_weights, _atomic_write
+from .checkpoints import load_checkpoint_model
 
 # %% auto #0
 __all__ = ['TOKENIZER_FILES', 'read_checkpoint', 'config_differences', 'tensor_differences', 'tokenizer_differences',
@@ -24,43 +24,51 @@ TOKENIZER_FILES = ('tokenizer.json', 'tokenizer_config.json', 'special_tokens_ma
 def read_checkpoint(path)->tuple[dict, dict, Path|None]:
     "(config.json dict, state dict, tokenizer folder or None) of an exported folder or a trainer checkpoint/run folder."
     p = Path(path)
-    if not p.is_dir(): raise FileNotFoundError(f"{p} is not a folder: pass an exported model folder or a trainer checkpoint")
+    check(p.is_dir(), f"{p} is not a folder: pass an exported model folder or a trainer checkpoint", FileNotFoundError)
     if (p/'manifest.json').exists() or any(p.glob('ckpt-*')):       # the trainer's: verified against its manifest
-        from modernbert.train import load_checkpoint_model
         m = load_checkpoint_model(p)
-        sd = {k: v for k, v in m.state_dict().items() if not (k == 'decoder.weight' and m.config.tie_word_embeddings)}
+        tied = m.config.tie_word_embeddings
+        sd = {k: v for k, v in m.state_dict().items() if not (k == 'decoder.weight' and tied)}
         raw = {**config_to_hf_dict(m.config), 'architectures': ['ModernBertForMaskedLM']}
     else:
-        if not (p/'config.json').exists(): raise FileNotFoundError(f"no config.json in {p}: pass a folder written by save_hf or save_pretrained")
+        check((p/'config.json').exists(), f"no config.json in {p}: pass a folder written by save_hf or save_pretrained",
+              FileNotFoundError)
         raw = json.loads((p/'config.json').read_text())
-        config_from_hf(raw)                                         # not a ModernBERT config: fail before reading weights
+        config_from_hf(raw)                                     # not a ModernBERT config: fail before the weights
         sd = _read_weights(p)
     return raw, sd, (p if (p/'tokenizer.json').exists() else None)
 
 # %% ../nbs/10a_average.ipynb #919539c3
-_IGNORED = {'transformers_version', 'dtype', 'torch_dtype', '_name_or_path', '_attn_implementation', 'attn_implementation',
-            'attention_dropout', 'embedding_dropout', 'mlp_dropout', 'classifier_dropout', 'attn_out_dropout', 'output_attentions',
-            'output_hidden_states', 'return_dict', 'use_cache'}
+_IGNORED = {'transformers_version', 'dtype', 'torch_dtype', '_name_or_path', '_attn_implementation',
+            'attn_implementation', 'attention_dropout', 'embedding_dropout', 'mlp_dropout', 'classifier_dropout',
+            'attn_out_dropout', 'output_attentions', 'output_hidden_states', 'return_dict', 'use_cache'}
 
 def config_differences(a:dict, b:dict)->list[str]:
-    "Fields of two config.json dicts that change the model ('name: a vs b'); the architecture fields, dtype, versions and dropout are skipped."
-    ca, cb = (config_to_hf_dict(config_from_hf(x)) | {k: x.get(k) for k in ('architectures', 'id2label')} for x in (a, b))
-    return [f"{k}: {ca.get(k)!r} vs {cb.get(k)!r}" for k in sorted(set(ca) | set(cb)) if k not in _IGNORED and ca.get(k) != cb.get(k)]
+    "Fields of two config.json dicts that change the model ('name: a vs b'); dtype, versions and dropout are skipped."
+    extra = ('architectures', 'id2label')
+    ca, cb = (config_to_hf_dict(config_from_hf(x)) | {k: x.get(k) for k in extra} for x in (a, b))
+    keys = sorted(set(ca) | set(cb))
+    return [f"{k}: {ca.get(k)!r} vs {cb.get(k)!r}" for k in keys if k not in _IGNORED and ca.get(k) != cb.get(k)]
 
 def tensor_differences(a:dict, b:dict)->list[str]:
     "Tensors missing from one state dict or shaped differently."
-    out = [f"{k}: only in the first" for k in sorted(set(a) - set(b))] + [f"{k}: only in this one" for k in sorted(set(b) - set(a))]
-    return out + [f"{k}: shape {tuple(a[k].shape)} vs {tuple(b[k].shape)}" for k in sorted(set(a) & set(b)) if a[k].shape != b[k].shape]
+    out = [f"{k}: only in the first" for k in sorted(set(a) - set(b))]
+    out += [f"{k}: only in this one" for k in sorted(set(b) - set(a))]
+    both = sorted(set(a) & set(b))
+    return out + [f"{k}: shape {tuple(a[k].shape)} vs {tuple(b[k].shape)}" for k in both if a[k].shape != b[k].shape]
 
 def tokenizer_differences(a:Path|None, b:Path|None)->list[str]:
     "How two tokenizer folders differ: vocabulary (ids that map to other tokens), merges, special tokens."
-    if a is None or b is None: return []                              # nothing to compare (a trainer checkpoint has none)
+    if a is None or b is None: return []                   # nothing to compare (a trainer checkpoint has none)
     ta, tb = (json.loads((p/'tokenizer.json').read_text()) for p in (a, b))
-    va, vb = ({t['content']: t['id'] for t in tj.get('added_tokens', [])} | tj['model'].get('vocab', {}) for tj in (ta, tb))
+    vocab = lambda tj: {t['content']: t['id'] for t in tj.get('added_tokens', [])} | tj['model'].get('vocab', {})
+    va, vb = vocab(ta), vocab(tb)
     out = []
     if va != vb:
-        ex = sorted(set(va.items()) ^ set(vb.items()), key=lambda kv: kv[1])[:3]
-        out.append(f"vocabulary: {len(va)} vs {len(vb)} tokens, {len(set(va.items()) ^ set(vb.items()))} (token, id) pairs differ, e.g. {ex}")
+        differ = set(va.items()) ^ set(vb.items())
+        examples = sorted(differ, key=lambda kv: kv[1])[:3]
+        out.append(f"vocabulary: {len(va)} vs {len(vb)} tokens, {len(differ)} (token, id) pairs differ, "
+                   f"e.g. {examples}")
     if ta['model'].get('merges') != tb['model'].get('merges'): out.append("BPE merges differ")
     return out
 
@@ -70,20 +78,22 @@ def _check_all(ckpts:list, paths:list):
     (ra, sa, ta), problems = ckpts[0], []
     for p, (r, s, t) in zip(paths[1:], ckpts[1:]):
         d = config_differences(ra, r) + tensor_differences(sa, s) + tokenizer_differences(ta, t)
-        if d: problems.append(f"{p} differs from {paths[0]}: " + '; '.join(d[:8]) + (f'; and {len(d) - 8} more' if len(d) > 8 else ''))
-    if problems: raise ValueError("cannot average checkpoints that do not match:\n  " + '\n  '.join(problems) +
-                                  "\naverage only checkpoints of one run (or fine-tunes of one model) with the same tokenizer")
+        more = f'; and {len(d) - 8} more' if len(d) > 8 else ''
+        if d: problems.append(f"{p} differs from {paths[0]}: " + '; '.join(d[:8]) + more)
+    check(not problems, "cannot average checkpoints that do not match:\n  " + '\n  '.join(problems) +
+          "\naverage only checkpoints of one run (or fine-tunes of one model) with the same tokenizer")
 
 def average_state_dicts(sds:list[dict], weights:list[float]|None=None)->dict:
     "The weighted mean, tensor by tensor (float32, cast back); integer tensors must be equal and are copied."
     w = [1.0] * len(sds) if weights is None else [float(x) for x in weights]
-    if len(w) != len(sds): raise ValueError(f"{len(w)} weights for {len(sds)} checkpoints: give one weight per checkpoint")
-    if min(w) < 0 or sum(w) <= 0: raise ValueError(f"weights {w} must be >= 0 with a positive sum")
+    check(len(w) == len(sds), f"{len(w)} weights for {len(sds)} checkpoints: give one weight per checkpoint")
+    check(min(w) >= 0 and sum(w) > 0, f"weights {w} must be >= 0 with a positive sum")
     w = [x / sum(w) for x in w]
     out = {}
     for k, v in sds[0].items():
         if not v.is_floating_point():
-            if any(not torch.equal(s[k], v) for s in sds[1:]): raise ValueError(f"integer tensor {k} differs between checkpoints: it cannot be averaged")
+            check(all(torch.equal(s[k], v) for s in sds[1:]),
+                  f"integer tensor {k} differs between checkpoints: it cannot be averaged")
             out[k] = v.clone(); continue
         out[k] = sum(wi * s[k].float() for wi, s in zip(w, sds)).to(v.dtype)
     return out
@@ -96,22 +106,26 @@ def average_checkpoints(paths:list, # exported folders or trainer checkpoints (`
                        )->dict: # the averaged state dict, transformers' names
     "Average the weights of matching checkpoints; with `out`, write a folder that transformers and `from_hf` load."
     paths = [Path(p) for p in paths]
-    if len(paths) < 2: raise ValueError(f"got {len(paths)} checkpoint(s): averaging needs at least two")
+    check(len(paths) >= 2, f"got {len(paths)} checkpoint(s): averaging needs at least two")
     ckpts = [read_checkpoint(p) for p in paths]
     _check_all(ckpts, paths)
     sd = average_state_dicts([s for _, s, _ in ckpts], weights)
-    if out is not None: write_average(out, ckpts[0][0], sd, tokenizer if tokenizer is not None else next((t for *_, t in ckpts if t), None))
+    if out is not None:
+        tok = tokenizer if tokenizer is not None else next((t for *_, t in ckpts if t), None)
+        write_average(out, ckpts[0][0], sd, tok)
     return sd
 
 def write_average(out, raw:dict, sd:dict, tokenizer=None)->Path:
     "Write `sd` with config `raw` (and a tokenizer folder or object) as a transformers folder."
     from safetensors.torch import save_file
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    _atomic_write(out/'model.safetensors', lambda t: save_file({k: v.contiguous() for k, v in sd.items()}, t, metadata={'format': 'pt'}))
+    weights = {k: v.contiguous() for k, v in sd.items()}
+    _atomic_write(out/'model.safetensors', lambda t: save_file(weights, t, metadata={'format': 'pt'}))
     _atomic_write(out/'config.json', lambda t: Path(t).write_text(json.dumps(raw, indent=2, sort_keys=True)))
     if isinstance(tokenizer, (str, Path)):
+        src = Path(tokenizer)
         for f in TOKENIZER_FILES:
-            if (Path(tokenizer)/f).exists() and Path(tokenizer).resolve() != out.resolve(): shutil.copy(Path(tokenizer)/f, out/f)
+            if (src/f).exists() and src.resolve() != out.resolve(): shutil.copy(src/f, out/f)
     elif tokenizer is not None: tokenizer.save_pretrained(out)
     return out
 
@@ -125,8 +139,11 @@ def average_cli(out:str, # output folder (a transformers folder: weights, config
                ):
     "Average checkpoints of one model into a transformers folder."
     try: w = [float(x) for x in weights.split(',')] if weights else None
-    except ValueError: raise ValueError(f"--weights {weights!r}: give numbers separated by commas, e.g. --weights 2,1,1") from None
+    except ValueError:
+        raise ValueError(f"--weights {weights!r}: give numbers separated by commas, e.g. --weights 2,1,1") from None
     sd = average_checkpoints(paths, w, out=out, tokenizer=tokenizer)
     n = sum(v.numel() for v in sd.values())
-    print(f"averaged {len(paths)} checkpoints ({n:,} weights, {'weights ' + weights if weights else 'uniform'}) into {out}")
-    if not (Path(out)/'tokenizer.json').exists(): print("no tokenizer in the inputs: pass --tokenizer DIR to save one with the model")
+    how = 'weights ' + weights if weights else 'uniform'
+    print(f"averaged {len(paths)} checkpoints ({n:,} weights, {how}) into {out}")
+    if not (Path(out)/'tokenizer.json').exists():
+        print("no tokenizer in the inputs: pass --tokenizer DIR to save one with the model")

@@ -1,4 +1,4 @@
-"""A data collator that packs tokenized documents with the best-fit packer and masks them, so transformers' `Trainer` trains our model on packed, unpadded batches.
+"""A data collator that packs and masks tokenized documents, so transformers' `Trainer` trains on unpadded batches.
 
 Docs: https://modernbert-course.github.io/modernbert/collator.html.md"""
 
@@ -8,9 +8,10 @@ Docs: https://modernbert-course.github.io/modernbert/collator.html.md"""
 from __future__ import annotations
 import math
 import torch
-from torch import Tensor, nn
+from torch import Tensor
+from fastcore.basics import patch
+from .core import check
 from .packing import GreedyBestFitPacker, ListSource, mlm_mask, _id_tensor, _allowed_mask
-from .attention import lengths_to_cu_seqlens
 
 # %% auto #0
 __all__ = ['PackedMLMCollator']
@@ -26,7 +27,7 @@ def _doc_ids(f, cls_id:int, sep_id:int)->Tensor:
 class PackedMLMCollator:
     "A `Trainer` data collator: the documents of a batch packed by best fit into rows, masked for MLM, unpadded."
     def __init__(self, tokenizer, # gives [CLS], [SEP], [MASK] and the ids never masked
-                 row_len:int=1024, # token capacity of a row: a batch is at most ceil(tokens / row_len) + ... rows of it
+                 row_len:int=1024, # token capacity of a row: a batch holds as few rows of it as its documents need
                  seq_len:int|None=None, # longest sequence, [CLS] and [SEP] included; default: row_len
                  mask_p:float=0.3, # masking rate: 0.3 as in the paper's pretraining (transformers' default is 0.15)
                  vocab_size:int|None=None, # the model's vocabulary, when it is larger than the tokenizer's
@@ -35,34 +36,35 @@ class PackedMLMCollator:
                 ):
         from modernbert.tokenizer import never_mask_ids
         self.cls_id, self.sep_id, self.mask_id = tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.mask_token_id
-        if None in (self.cls_id, self.sep_id, self.mask_id): raise ValueError("the tokenizer needs [CLS], [SEP] and [MASK] tokens")
+        check(None not in (self.cls_id, self.sep_id, self.mask_id),
+              "the tokenizer needs [CLS], [SEP] and [MASK] tokens")
         self.vocab_size = vocab_size or len(tokenizer)
         self.row_len, self.seq_len, self.mask_p, self.sparse = row_len, seq_len or row_len, mask_p, sparse
-        if not 3 <= self.seq_len <= row_len: raise ValueError(f"seq_len={self.seq_len} must be in [3, row_len={row_len}]")
+        check(3 <= self.seq_len <= row_len, f"seq_len={self.seq_len} must be in [3, row_len={row_len}]")
         self.never = _id_tensor(never_mask_ids(tokenizer, self.vocab_size))
         _allowed_mask(self.never, self.mask_id, self.vocab_size)          # fail now, not at the first batch
         self.gen = None if seed is None else torch.Generator().manual_seed(seed)
         self.stats = []                                                   # (real tokens, rows x row_len) per batch
 
 # %% ../nbs/10b_collator.ipynb #37115d4a
+@patch
 def _pack_docs(self:PackedMLMCollator, docs:list[Tensor]):
     "Every chunk of `docs` placed by best fit into as few rows as it takes: a PackedBatch."
     n_seq = sum(math.ceil(len(d) / (self.seq_len - 2)) for d in docs if len(d))
-    if n_seq == 0: raise ValueError("the batch holds only empty documents: drop empty rows from the dataset")
+    check(n_seq > 0, "the batch holds only empty documents: drop empty rows from the dataset")
     packer = GreedyBestFitPacker(ListSource(docs), rows=n_seq, row_len=self.row_len, seq_len=self.seq_len,
                                  cls_id=self.cls_id, sep_id=self.sep_id, buffer_size=n_seq)
     b = packer.next_batch()                                               # every chunk fits: there is a row per chunk
-    used = int((b.row_cu.diff() > 0).sum())                               # best fit fills rows in order: a prefix is used
+    used = int((b.row_cu.diff() > 0).sum())                       # best fit fills rows in order: a prefix is used
     b.row_cu = b.row_cu[:used + 1]
     return b
 
-def _collate(self:PackedMLMCollator, features:list)->dict:
+@patch
+def __call__(self:PackedMLMCollator, features:list)->dict:
     "One packed, masked batch: input_ids (N,), labels (N,), cu_seqlens (B+1,), max_seqlen [, sparse]."
     b = self._pack_docs([_doc_ids(f, self.cls_id, self.sep_id) for f in features])
     ids, labels = mlm_mask(b.input_ids, self.never, self.mask_id, self.vocab_size, self.mask_p, self.gen)
     self.stats.append((b.n_real, b.rows * b.row_len))
-    out = dict(input_ids=ids, labels=labels, cu_seqlens=b.cu_seqlens, max_seqlen=b.max_seqlen)
+    out = {'input_ids': ids, 'labels': labels, 'cu_seqlens': b.cu_seqlens, 'max_seqlen': b.max_seqlen}
     if self.sparse: out['sparse'] = True
     return out
-
-PackedMLMCollator._pack_docs, PackedMLMCollator.__call__ = _pack_docs, _collate

@@ -1,4 +1,4 @@
-"""The pretraining loop: packed batches, sparse prediction, metrics, checkpoints that resume exactly, and the same loop under torchrun.
+"""The pretraining loop: packed batches, sparse prediction, metrics, exact resume, and the same loop under torchrun.
 
 Docs: https://modernbert-course.github.io/modernbert/train.html.md"""
 
@@ -6,31 +6,33 @@ Docs: https://modernbert-course.github.io/modernbert/train.html.md"""
 
 # %% ../nbs/10_train.ipynb #1508ed7a
 from __future__ import annotations
-import hashlib, json, math, os, random, shutil, signal, statistics, sys, time, warnings
+import json, math, os, shutil, statistics, sys, time, warnings
 from contextlib import nullcontext
 from dataclasses import dataclass, asdict, fields
 from functools import partial
 from pathlib import Path
-import numpy as np, torch, torch.distributed as dist
+import torch, torch.distributed as dist
 from torch import nn
 from fastcore.basics import patch
 from fastcore.script import call_parse, store_true
 import fastprogress.fastprogress as fp
-from safetensors.torch import save_file, load_file
-from .core import (ModernBertConfig, config_to_hf_dict, default_device, autocast_ctx, set_seed, in_test, write_json, json_safe,
-                             folder_lock, user_errors, claim_folder, owned, check_inputs, MARKER, LOCK)
+from safetensors.torch import load_file
+from .core import (ModernBertConfig, default_device, autocast_ctx, set_seed, write_json, json_safe, check,
+                             md_table, folder_lock, user_errors, claim_folder, owned, check_inputs, MARKER)
 from .model import ModernBertForMaskedLM
 from .packing import PackedLoader, PackedBatch, BatchSizeWarmup, ListSource
+from .sources import toy_corpus, open_shards, check_corpus, shard_source, RoundRobin, describe_data
 from .optim import StableAdamW, param_groups, warmup_stable_decay, LRSchedule
+from .flops import train_flops, peak_flops
+from .checkpoints import (CheckpointError, write_checkpoint, load_state, nonfinite, find_checkpoint,
+                                    rng_state, set_rng_state, _ckpt_step)
+from .checkpoints import load_checkpoint_model  # noqa: F401 (phases and others import it from here)
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'PEAK_FLOPS', 'EVAL_SEED', 'SHAPE_FIELDS', 'RESUME_FREE', 'RUN_FILES', 'TrainConfig', 'open_shards',
-           'check_corpus', 'shard_source', 'toy_corpus', 'RoundRobin', 'make_loader', 'choose_precision', 'train_flops',
-           'peak_flops', 'eval_batches', 'mlm_scores', 'flatten_state', 'unflatten_state', 'CheckpointError',
-           'save_state', 'load_state', 'write_checkpoint', 'verify_checkpoint', 'nonfinite', 'find_checkpoint',
-           'load_checkpoint_model', 'dist_env', 'init_distributed', 'all_reduce', 'wrap_model', 'check_tokenizer',
-           'default_never_mask', 'check_resume', 'Trainer', 'describe_data', 'rng_state', 'set_rng_state',
-           'bars_enabled', 'Progress', 'summary_table', 'train', 'run_spec', 'train_cli']
+__all__ = ['PRECISIONS', 'EVAL_SEED', 'SHAPE_FIELDS', 'RESUME_FREE', 'RUN_FILES', 'TrainConfig', 'make_loader',
+           'choose_precision', 'eval_batches', 'mlm_scores', 'dist_env', 'init_distributed', 'all_reduce', 'wrap_model',
+           'check_tokenizer', 'default_never_mask', 'check_resume', 'Trainer', 'bars_enabled', 'Progress',
+           'summary_table', 'train', 'run_spec', 'train_cli']
 
 # %% ../nbs/10_train.ipynb #d0020267
 PRECISIONS = ('auto', 'bf16', 'fp32')
@@ -56,7 +58,7 @@ class TrainConfig:
     warmup:float=0.0                 # fraction of the run in linear warmup
     decay:float=0.0                  # fraction of the run, at the end, in 1-sqrt decay
     lr_floor:float=0.0               # the decay ends at lr_floor x lr
-    max_grad_norm:float|None=None    # StableAdamW replaces clipping (the reference config sets none); set it to clip anyway
+    max_grad_norm:float|None=None    # None: StableAdamW's update clipping replaces it (ModernBERT sets none)
     precision:str='auto'             # 'auto' | 'bf16' | 'fp32' (bf16 = autocast, fp32 master weights)
     fsdp:bool=False                  # under torchrun: shard with FSDP2 instead of replicating with DDP
     eval_every:int=0                 # steps between evaluations (0: only at the end)
@@ -80,108 +82,51 @@ class TrainConfig:
     def from_dict(cls, d:dict): return cls(**{f.name: d[f.name] for f in fields(cls) if f.name in d})
 
 # %% ../nbs/10_train.ipynb #541c2566
-def _bad(msg): raise ValueError(f"TrainConfig: {msg}")
 def _real(v)->bool: return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+def _count(v, least:int)->bool: return isinstance(v, int) and not isinstance(v, bool) and v >= least
 
 def _check_train_config(c:TrainConfig):
     "Raise a `ValueError` naming the field and the fix for an impossible run."
-    if c.max_steps is None and c.max_tokens is None: _bad("set max_steps or max_tokens (the run needs a length)")
+    bad = partial(check, where='TrainConfig')
+    bad(c.max_steps is not None or c.max_tokens is not None, "set max_steps or max_tokens (the run needs a length)")
     for k in ('lr', 'weight_decay', 'eps', 'mask_p', 'eval_mask_p', 'warmup', 'decay', 'lr_floor'):
-        if not _real(getattr(c, k)): _bad(f"{k}={getattr(c, k)!r} must be a finite number")
-    if not c.lr > 0: _bad(f"lr={c.lr!r} must be > 0 (ModernBERT-base peaks at 8e-4)")
-    if c.weight_decay < 0: _bad(f"weight_decay={c.weight_decay!r} must be >= 0")
-    if not c.eps > 0: _bad(f"eps={c.eps!r} must be > 0 (it keeps the update finite; ModernBERT uses 1e-6)")
-    if len(c.betas) != 2 or not all(_real(b) and 0 <= b < 1 for b in c.betas): _bad(f"betas={c.betas!r} must be two numbers in [0, 1), e.g. (0.9, 0.98)")
+        bad(_real(getattr(c, k)), f"{k}={getattr(c, k)!r} must be a finite number")
+    bad(c.lr > 0, f"lr={c.lr!r} must be > 0 (ModernBERT-base peaks at 8e-4)")
+    bad(c.weight_decay >= 0, f"weight_decay={c.weight_decay!r} must be >= 0")
+    bad(c.eps > 0, f"eps={c.eps!r} must be > 0 (it keeps the update finite; ModernBERT uses 1e-6)")
+    bad(len(c.betas) == 2 and all(_real(b) and 0 <= b < 1 for b in c.betas),
+        f"betas={c.betas!r} must be two numbers in [0, 1), e.g. (0.9, 0.98)")
     for k in ('batch_warmup_tokens', 'eval_every', 'ckpt_every', 'seed'):
-        v = getattr(c, k)
-        if isinstance(v, bool) or not isinstance(v, int) or v < 0: _bad(f"{k}={v!r} must be an integer >= 0")
+        bad(_count(getattr(c, k), 0), f"{k}={getattr(c, k)!r} must be an integer >= 0")
     for k in ('max_steps', 'max_tokens'):
         v = getattr(c, k)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1): _bad(f"{k}={v!r} must be a positive integer or None")
+        bad(v is None or _count(v, 1), f"{k}={v!r} must be a positive integer or None")
     for k in ('rows', 'row_len', 'seq_len', 'grad_accum', 'virtual_ranks', 'eval_batches', 'keep_last', 'log_every'):
-        v = getattr(c, k)
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1: _bad(f"{k}={v!r} must be a positive integer")
-    if not 3 <= c.seq_len <= c.row_len: _bad(f"seq_len={c.seq_len} must be in [3, row_len={c.row_len}]: a sequence must fit a row")
-    if c.min_rows is not None and not (isinstance(c.min_rows, int) and 1 <= c.min_rows <= c.rows): _bad(f"min_rows={c.min_rows} must be in [1, rows={c.rows}]")
-    if c.grad_accum % c.virtual_ranks: _bad(f"grad_accum={c.grad_accum} must be a multiple of virtual_ranks={c.virtual_ranks}")
+        bad(_count(getattr(c, k), 1), f"{k}={getattr(c, k)!r} must be a positive integer")
+    bad(3 <= c.seq_len <= c.row_len,
+        f"seq_len={c.seq_len} must be in [3, row_len={c.row_len}]: a sequence must fit a row")
+    bad(c.min_rows is None or (_count(c.min_rows, 1) and c.min_rows <= c.rows),
+        f"min_rows={c.min_rows} must be in [1, rows={c.rows}]")
+    bad(c.grad_accum % c.virtual_ranks == 0,
+        f"grad_accum={c.grad_accum} must be a multiple of virtual_ranks={c.virtual_ranks}")
     for k in ('mask_p', 'eval_mask_p'):
-        if not 0 < getattr(c, k) < 1: _bad(f"{k}={getattr(c, k)} must be in (0, 1); ModernBERT uses 0.3 and 0.15")
-    if not (0 <= c.warmup and 0 <= c.decay and c.warmup + c.decay <= 1): _bad(f"warmup={c.warmup} and decay={c.decay} are fractions of the run: each >= 0, sum <= 1")
-    if not 0 <= c.lr_floor <= 1: _bad(f"lr_floor={c.lr_floor} is a fraction of the peak lr: use [0, 1]")
-    if c.precision not in PRECISIONS: _bad(f"precision={c.precision!r} must be one of {PRECISIONS}")
-    if c.max_grad_norm is not None and not (_real(c.max_grad_norm) and c.max_grad_norm > 0): _bad(f"max_grad_norm={c.max_grad_norm} must be a finite number > 0, or None")
-
-# %% ../nbs/10_train.ipynb #d48d4a15
-def open_shards(folder, rank:int=0, world_size:int=1, seed:int=0, epochs:int|None=None, shuffle:bool=True):
-    "A `ShardReader` over a corpus folder, with a clear error when the folder is missing or holds no documents."
-    p = Path(folder)
-    if not p.exists(): raise FileNotFoundError(f"shard folder {p} does not exist; build one with modernbert.data.build_corpus (or pass a list of token-id documents)")
-    if not p.is_dir(): raise NotADirectoryError(f"{p} is a file; pass the folder that modernbert.data.build_corpus wrote")
-    if not (p/'meta.json').exists():
-        raise FileNotFoundError(f"shard folder {p} has no meta.json{'' if any(p.glob('*.parquet')) else ' and no .parquet shards'}: "
-                                "it is empty or not a corpus folder; build one with modernbert.data.build_corpus")
-    meta = json.loads((p/'meta.json').read_text())
-    if not meta.get('shards') or not meta.get('total_tokens'):
-        raise ValueError(f"shard folder {p} holds no documents ({len(meta.get('shards') or [])} shards, {meta.get('total_tokens', 0)} tokens); rebuild it with more data")
-    from modernbert.data import ShardReader
-    return ShardReader(p, rank=rank, world_size=world_size, seed=seed, shuffle=shuffle, epochs=epochs)
-
-def check_corpus(folder, config:ModernBertConfig):
-    "Raise if the tokenizer recorded in a corpus folder's meta.json does not fit `config`."
-    info = json.loads((Path(folder)/'meta.json').read_text()).get('tokenizer') or {}
-    if info.get('vocab_size', 0) > config.vocab_size:
-        raise ValueError(f"the shards in {folder} were tokenized with {info['vocab_size']} tokens but the model's vocab_size is "
-                         f"{config.vocab_size}; build the config with modernbert.tokenizer.config_for_tokenizer(tok, cfg)")
-    for k in ('cls', 'sep', 'pad', 'mask'):
-        t, c = info.get(f'{k}_token_id'), getattr(config, f'{k}_token_id')
-        if t is not None and t != c: raise ValueError(f"the shards in {folder} have {k}_token_id={t} but config.{k}_token_id={c}; use config_for_tokenizer(tok, cfg)")
-
-def shard_source(src, rank:int=0, world_size:int=1, seed:int=0):
-    "The resumable document source that process `rank` of `world_size` trains on."
-    if isinstance(src, (str, os.PathLike)): return open_shards(src, rank, world_size, seed)
-    if isinstance(src, ListSource): return ListSource(src.docs[rank::world_size], src.loop, src.shuffle, src.seed)
-    if isinstance(src, (list, tuple)):
-        if not src: raise ValueError("no training documents: the list is empty")
-        if not any(len(d) for d in src): raise ValueError(f"no training tokens: all {len(src)} documents are empty; pass token ids")
-        return ListSource(list(src)[rank::world_size], loop=True, shuffle=True, seed=seed)
-    if callable(src) and not hasattr(src, '__iter__'): return src(rank, world_size)
-    if hasattr(src, 'shard'): return src.shard(rank, world_size)
-    if world_size == 1 and hasattr(src, '__iter__'): return src
-    raise TypeError(f"cannot split a {type(src).__name__} between {world_size} processes: pass a list, a ListSource, a shard folder, "
-                    "a callable (rank, world_size) -> source, or an object with .shard(rank, world_size)")
-
-# %% ../nbs/10_train.ipynb #8f47efb7
-def toy_corpus(n_docs:int, vocab_size:int=512, seed:int=0,
-               first_id:int=5,          # ids below this are the specials of the tiny preset
-               n_phrases:int=256, max_phrases:int=40)->list[list[int]]:
-    "Synthetic token-id documents built from a fixed, Zipf-weighted phrase bank: learnable, no tokenizer needed."
-    bank = random.Random(1234)                                                   # the 'language': same for every seed
-    phrases = [[bank.randrange(first_id, vocab_size) for _ in range(bank.randint(2, 8))] for _ in range(n_phrases)]
-    w = [1 / (i + 1) for i in range(n_phrases)]
-    rng = random.Random(seed)
-    return [sum(rng.choices(phrases, w, k=rng.randint(1, max_phrases)), []) for _ in range(n_docs)]
+        bad(0 < getattr(c, k) < 1, f"{k}={getattr(c, k)} must be in (0, 1); ModernBERT uses 0.3 and 0.15")
+    bad(0 <= c.warmup and 0 <= c.decay and c.warmup + c.decay <= 1,
+        f"warmup={c.warmup} and decay={c.decay} are fractions of the run: each >= 0, sum <= 1")
+    bad(0 <= c.lr_floor <= 1, f"lr_floor={c.lr_floor} is a fraction of the peak lr: use [0, 1]")
+    bad(c.precision in PRECISIONS, f"precision={c.precision!r} must be one of {PRECISIONS}")
+    bad(c.max_grad_norm is None or (_real(c.max_grad_norm) and c.max_grad_norm > 0),
+        f"max_grad_norm={c.max_grad_norm} must be a finite number > 0, or None")
 
 # %% ../nbs/10_train.ipynb #ebc323e2
-class RoundRobin:
-    "Batches from several loaders in turn; resumable like each of them."
-    def __init__(self, loaders:list): self.loaders, self.i = list(loaders), 0
-    def __iter__(self): return self
-    def __next__(self):
-        b = next(self.loaders[self.i]); self.i = (self.i + 1) % len(self.loaders)
-        return b
-    def state_dict(self): return {'i': self.i, 'loaders': [l.state_dict() for l in self.loaders]}
-    def load_state_dict(self, sd):
-        self.i = sd['i']
-        for l, s in zip(self.loaders, sd['loaders']): l.load_state_dict(s)
-
-def make_loader(src, cfg:TrainConfig, config:ModernBertConfig, never_mask_ids, rank:int=0, world_size:int=1):
-    "The training batches of process `rank`: its shard(s) of `src`, packed, masked with seed `cfg.seed + data rank`."
-    k = cfg.virtual_ranks
-    def one(r):
-        warm = BatchSizeWarmup(cfg.min_rows, cfg.rows, cfg.batch_warmup_tokens) if cfg.min_rows else None
-        return PackedLoader(shard_source(src, r, world_size * k, cfg.seed), cfg.rows, cfg.row_len, cfg.seq_len,
+def make_loader(src, train_config:TrainConfig, config:ModernBertConfig, never_mask_ids, rank:int=0, world_size:int=1):
+    "The training batches of process `rank`: its shard(s) of `src`, packed, masked with seed `seed + data rank`."
+    c, k = train_config, train_config.virtual_ranks
+    def one(data_rank):
+        warm = BatchSizeWarmup(c.min_rows, c.rows, c.batch_warmup_tokens) if c.min_rows else None
+        return PackedLoader(shard_source(src, data_rank, world_size * k, c.seed), c.rows, c.row_len, c.seq_len,
                             config.cls_token_id, config.sep_token_id, config.mask_token_id, config.vocab_size,
-                            never_mask_ids, mask_p=cfg.mask_p, seed=cfg.seed + r, warmup=warm)
+                            never_mask_ids, mask_p=c.mask_p, seed=c.seed + data_rank, warmup=warm)
     loaders = [one(rank * k + j) for j in range(k)]
     return loaders[0] if k == 1 else RoundRobin(loaders)
 
@@ -206,9 +151,10 @@ def choose_precision(model:nn.Module, requested:str='auto', device=None,
                      n_tokens:int=2048, seq_len:int=512, reps:int=2)->tuple[str, str]:
     "Resolve `requested` to 'bf16' or 'fp32' on `device`; returns (precision, why)."
     device = torch.device(device or default_device())
-    if requested not in PRECISIONS: raise ValueError(f"precision={requested!r} must be one of {PRECISIONS}")
+    check(requested in PRECISIONS, f"precision={requested!r} must be one of {PRECISIONS}")
     if requested != 'auto': return requested, 'requested'
-    if device.type == 'cuda': return ('bf16', 'CUDA: bf16 autocast') if torch.cuda.is_bf16_supported() else ('fp32', 'this GPU has no bf16')
+    if device.type == 'cuda':
+        return ('bf16', 'CUDA: bf16 autocast') if torch.cuda.is_bf16_supported() else ('fp32', 'this GPU has no bf16')
     if device.type != 'cpu': return 'fp32', f'{device.type}: no bf16 autocast'
     rng, training = torch.get_rng_state(), model.training
     model.train()
@@ -219,209 +165,37 @@ def choose_precision(model:nn.Module, requested:str='auto', device=None,
             if i: times[bf16].append(t)
     model.zero_grad(set_to_none=True); model.train(training); torch.set_rng_state(rng)
     t32, t16 = min(times[False]), min(times[True])
-    return ('bf16' if t16 < 0.9 * t32 else 'fp32'), f'auto on CPU: fp32 {t32*1e3:.0f} ms, bf16 {t16*1e3:.0f} ms per step'
+    why = f'auto on CPU: fp32 {t32*1e3:.0f} ms, bf16 {t16*1e3:.0f} ms per step'
+    return ('bf16' if t16 < 0.9 * t32 else 'fp32'), why
 
-# %% ../nbs/10_train.ipynb #3e53b400
-def train_flops(config:ModernBertConfig, cu_seqlens:torch.Tensor, n_masked:int)->float:
-    "Training FLOPs (3 x forward) of one packed micro-batch with documents `cu_seqlens` and `n_masked` predictions."
-    d, I, L, V, w = config.hidden_size, config.intermediate_size, config.num_hidden_layers, config.vocab_size, config.sliding_window
-    n = cu_seqlens.detach().cpu().diff().double()                        # (B,) document lengths
-    L_g = sum(config.is_global(i) for i in range(L))
-    pairs_g = (n * n).sum().item()
-    band = torch.where(n <= w + 1, n * (n - 1) / 2, w * (w + 1) / 2 + w * (n - 1 - w))   # sum_p min(p, w)
-    pairs_l = (n + 2 * band).sum().item()
-    fwd = 2 * n.sum().item() * L * (4 * d * d + 3 * I * d) + 4 * d * (L_g * pairs_g + (L - L_g) * pairs_l) + 2 * n_masked * (d * d + V * d)
-    return 3 * fwd
-
-# %% ../nbs/10_train.ipynb #c6a60883
-PEAK_FLOPS = {  # device-name substring: (bf16, fp32/TF32) dense tensor-core FLOP/s from the data sheets; first match wins
-    'H100 PCIe': (756e12, 378e12), 'H100': (989e12, 494e12), 'H200': (989e12, 494e12), 'GH200': (989e12, 494e12),
-    'B200': (2250e12, 1100e12), 'A100': (312e12, 156e12), 'A10G': (70e12, 35e12), 'A10': (125e12, 62.5e12),
-    'L40S': (362e12, 183e12), 'L4': (121e12, 60e12), 'RTX 4090': (165e12, 82.6e12), 'RTX 3090': (71e12, 35.6e12),
-    'V100': (125e12, 15.7e12), 'T4': (65e12, 8.1e12)}   # V100/T4 have no bf16: their fp16 rate
-
-_cpu_peak = {}
-def peak_flops(device, precision:str='fp32')->tuple[float|None, str]:
-    "Peak FLOP/s of `device` in `precision` and where the number comes from (None when unknown)."
-    device = torch.device(device)
-    if device.type == 'cuda':
-        name = torch.cuda.get_device_name(device)
-        for k, (bf, f32) in PEAK_FLOPS.items():
-            if k in name: return (bf if precision == 'bf16' else f32), f'{name} data sheet'
-        return None, f'{name}: not in PEAK_FLOPS'
-    if device.type != 'cpu': return None, f'{device.type}: unknown'
-    if precision not in _cpu_peak:
-        dt, n = (torch.bfloat16 if precision == 'bf16' else torch.float32), 1024
-        g = torch.Generator().manual_seed(0)                    # not the global RNG: a resumed run must not shift it
-        a, b = torch.randn(n, n, generator=g).to(dt), torch.randn(n, n, generator=g).to(dt)
-        a @ b
-        best = min(_timeit(lambda: a @ b) for _ in range(5))
-        _cpu_peak[precision] = 2 * n**3 / best
-    return _cpu_peak[precision], f'measured: {precision} {1024}^3 matmul, {torch.get_num_threads()} threads'
-
-def _timeit(f):
+def _timeit(f)->float:
+    "Seconds one call of `f` takes."
     t = time.perf_counter(); f(); return time.perf_counter() - t
 
 # %% ../nbs/10_train.ipynb #eb48f6ea
 EVAL_SEED = 1234
 
-def eval_batches(docs:list, cfg:TrainConfig, config:ModernBertConfig, never_mask_ids)->list[PackedBatch]:
-    "The fixed evaluation batches: `docs` packed like training, masked at `cfg.eval_mask_p` with `EVAL_SEED`."
-    ld = PackedLoader(ListSource(docs), cfg.rows, cfg.row_len, cfg.seq_len, config.cls_token_id, config.sep_token_id,
-                      config.mask_token_id, config.vocab_size, never_mask_ids, mask_p=cfg.eval_mask_p, seed=EVAL_SEED)
-    return [b for b, _ in zip(ld, range(cfg.eval_batches))]
+def eval_batches(docs:list, train_config:TrainConfig, config:ModernBertConfig, never_mask_ids)->list[PackedBatch]:
+    "The fixed evaluation batches: `docs` packed like training, masked at `eval_mask_p` with `EVAL_SEED`."
+    c = train_config
+    loader = PackedLoader(ListSource(docs), c.rows, c.row_len, c.seq_len, config.cls_token_id, config.sep_token_id,
+                          config.mask_token_id, config.vocab_size, never_mask_ids, mask_p=c.eval_mask_p, seed=EVAL_SEED)
+    return [b for b, _ in zip(loader, range(c.eval_batches))]
 
 @torch.no_grad()
 def mlm_scores(model:nn.Module, batches:list[PackedBatch], device, precision:str='fp32')->torch.Tensor:
     "Sums over the masked tokens of `batches`: (loss, correct predictions, count), float64 on `device`."
     was = model.training; model.eval()
-    s = torch.zeros(3, dtype=torch.float64, device=device)
+    sums = torch.zeros(3, dtype=torch.float64, device=device)
     for b in batches:
         b = b.to(device)
         with autocast_ctx(device, enabled=precision == 'bf16'):
             out = model(b.input_ids, labels=b.labels, cu_seqlens=b.cu_seqlens, max_seqlen=b.max_seqlen, sparse=True)
-        m = len(out.labels)
-        s += torch.stack([out.loss.double() * m, (out.logits.argmax(-1) == out.labels).sum().double(), torch.tensor(float(m), dtype=torch.float64, device=device)])
+        n = torch.tensor(float(len(out.labels)), dtype=torch.float64, device=device)   # masked tokens in the batch
+        correct = (out.logits.argmax(-1) == out.labels).sum().double()
+        sums += torch.stack([out.loss.double() * n, correct, n])
     model.train(was)
-    return s
-
-# %% ../nbs/10_train.ipynb #d87d4bb5
-def flatten_state(obj, tensors:dict, key:str='s'):
-    "A JSON-able skeleton of `obj`; its tensors and arrays are moved into `tensors` under path-like keys."
-    if isinstance(obj, torch.Tensor):
-        tensors[key] = obj.detach().cpu().contiguous(); return {'__tensor__': key}
-    if isinstance(obj, np.ndarray):
-        tensors[key] = torch.from_numpy(obj.astype(np.int64 if obj.dtype.kind in 'iub' else np.float64)); return {'__ndarray__': key, 'dtype': obj.dtype.str}
-    if isinstance(obj, np.generic): return obj.item()
-    if isinstance(obj, dict):
-        if all(isinstance(k, str) for k in obj): return {k: flatten_state(v, tensors, f'{key}.{k}') for k, v in obj.items()}
-        return {'__items__': [[k, flatten_state(v, tensors, f'{key}.{k}')] for k, v in obj.items()]}
-    if isinstance(obj, tuple): return {'__tuple__': [flatten_state(v, tensors, f'{key}.{i}') for i, v in enumerate(obj)]}
-    if isinstance(obj, list): return [flatten_state(v, tensors, f'{key}.{i}') for i, v in enumerate(obj)]
-    if obj is None or isinstance(obj, (bool, int, float, str)): return obj
-    raise TypeError(f"cannot checkpoint a {type(obj).__name__} at {key}: use tensors, arrays, numbers, strings, lists and dicts")
-
-def unflatten_state(obj, tensors:dict):
-    "Inverse of `flatten_state`."
-    if isinstance(obj, list): return [unflatten_state(v, tensors) for v in obj]
-    if not isinstance(obj, dict): return obj
-    if '__tensor__' in obj: return tensors[obj['__tensor__']]
-    if '__ndarray__' in obj: return tensors[obj['__ndarray__']].numpy().astype(np.dtype(obj['dtype']))
-    if '__tuple__' in obj: return tuple(unflatten_state(v, tensors) for v in obj['__tuple__'])
-    if '__items__' in obj: return {k: unflatten_state(v, tensors) for k, v in obj['__items__']}
-    return {k: unflatten_state(v, tensors) for k, v in obj.items()}
-
-# %% ../nbs/10_train.ipynb #fa33e7e5
-class CheckpointError(RuntimeError): "A checkpoint folder that is incomplete, corrupted, or from another run."
-
-def _fault(stage:str, step:int):
-    "Fault injection for tests: SIGKILL this process when MODERNBERT_FAULT == f'{stage}:{step}'."
-    if os.environ.get('MODERNBERT_FAULT') == f'{stage}:{step}': os.kill(os.getpid(), signal.SIGKILL)
-
-def _fsync(p:Path):
-    fd = os.open(p, os.O_RDONLY)
-    try: os.fsync(fd)
-    finally: os.close(fd)
-
-def _sha256(p:Path)->str:
-    h = hashlib.sha256()
-    with open(p, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''): h.update(chunk)
-    return h.hexdigest()
-
-def _write_json(p:Path, d): write_json(p, d)   # valid JSON: a NaN is written as null
-
-def save_state(path:Path, obj):
-    "Write nested state `obj` as `path.safetensors` (its tensors) + `path.json` (the rest)."
-    t = {}; skel = flatten_state(obj, t)
-    seen = set()
-    for k, v in t.items():                                     # safetensors refuses tensors that share memory
-        if v.numel() and v.untyped_storage().data_ptr() in seen: t[k] = v.clone()
-        seen.add(t[k].untyped_storage().data_ptr())
-    save_file(t, str(path) + '.safetensors'); _write_json(Path(str(path) + '.json'), skel)
-
-def load_state(path:Path):
-    "Read what `save_state` wrote."
-    return unflatten_state(json.loads(Path(str(path) + '.json').read_text()), load_file(str(path) + '.safetensors'))
-
-# %% ../nbs/10_train.ipynb #664fae14
-def _ckpt_step(p:Path)->int|None:
-    try: return int(p.name.split('-', 1)[1]) if p.name.startswith('ckpt-') else None
-    except ValueError: return None
-
-def write_checkpoint(out_dir, step:int, model_sd:dict, config:ModernBertConfig, parts:dict, meta:dict, keep_last:int=2)->Path:
-    "Write checkpoint `ckpt-{step}` atomically, point `latest` at it, keep the newest `keep_last`."
-    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    tmp = out/f'.tmp-ckpt-{step}-{os.getpid()}'
-    if tmp.exists(): shutil.rmtree(tmp)
-    tmp.mkdir()
-    sd = {k: v.detach().cpu().contiguous() for k, v in model_sd.items() if not (k == 'decoder.weight' and config.tie_word_embeddings)}
-    save_file(sd, str(tmp/'model.safetensors'), metadata={'format': 'pt'})
-    _write_json(tmp/'config.json', {**config_to_hf_dict(config), 'architectures': ['ModernBertForMaskedLM'], 'dtype': 'float32', 'torch_dtype': 'float32'})
-    _fault('model', step)
-    for name, obj in parts.items(): save_state(tmp/name, obj)
-    _write_json(tmp/'trainer.json', meta)
-    _fault('parts', step)
-    files = sorted(p.name for p in tmp.iterdir())
-    for f in files: _fsync(tmp/f)
-    _write_json(tmp/'manifest.json', {'step': step, 'files': {f: {'bytes': (tmp/f).stat().st_size, 'sha256': _sha256(tmp/f)} for f in files}})
-    _fsync(tmp/'manifest.json'); _fsync(tmp)
-    _fault('manifest', step)
-    final = out/f'ckpt-{step}'
-    old = out/f'.old-ckpt-{step}-{os.getpid()}'
-    if final.exists(): os.rename(final, old)                  # a rewrite of the same step replaces it
-    os.rename(tmp, final); _fsync(out)
-    if old.exists(): shutil.rmtree(old)
-    _fault('rename', step)
-    ptr = out/f'.latest.{os.getpid()}.tmp'
-    ptr.write_text(final.name + '\n'); _fsync(ptr); os.replace(ptr, out/'latest'); _fsync(out)
-    _fault('latest', step)
-    for p in sorted((p for p in out.iterdir() if _ckpt_step(p) is not None), key=_ckpt_step)[:-keep_last]:
-        trash = out/f'.trash-{p.name}-{os.getpid()}'
-        os.rename(p, trash); shutil.rmtree(trash, ignore_errors=True)   # renamed first: a kill mid-delete leaves no half folder
-    return final
-
-# %% ../nbs/10_train.ipynb #f447a989
-def verify_checkpoint(path)->Path:
-    "Check `path` against its manifest (every file present, same size and hash); raise `CheckpointError` if not."
-    p = Path(path)
-    if not (p/'manifest.json').exists(): raise CheckpointError(f"{p} has no manifest.json: not a complete checkpoint (a write was interrupted, or it is not ours)")
-    try: files = {f: (int(i['bytes']), str(i['sha256'])) for f, i in json.loads((p/'manifest.json').read_text())['files'].items()}
-    except (ValueError, KeyError, TypeError, AttributeError) as e:
-        raise CheckpointError(f"{p}: manifest.json is damaged ({type(e).__name__}: {e}); the checkpoint cannot be trusted") from None
-    if (gone := {'model.safetensors', 'config.json', 'trainer.json'} - set(files)): raise CheckpointError(f"{p}: the manifest lists no {sorted(gone)}")
-    for f, (n, sha) in files.items():
-        q = p/f
-        if not q.exists(): raise CheckpointError(f"{p}: {f} is missing")
-        if q.stat().st_size != n: raise CheckpointError(f"{p}: {f} has {q.stat().st_size} bytes, the manifest says {n}")
-        if _sha256(q) != sha: raise CheckpointError(f"{p}: {f} does not match its SHA-256 in the manifest (corrupted)")
-    return p
-
-def nonfinite(sd:dict)->list[str]:
-    "Names of the floating-point tensors of state dict `sd` that hold a NaN or an infinity."
-    return [k for k, v in sd.items() if torch.is_tensor(v) and v.is_floating_point() and not torch.isfinite(v).all()]
-
-def find_checkpoint(out_dir, finite:bool=False)->Path|None:
-    "The newest checkpoint in `out_dir` that passes `verify_checkpoint` (and, if `finite`, holds no NaN/inf weight)."
-    out = Path(out_dir)
-    if not out.is_dir(): return None
-    for p in sorted((p for p in out.iterdir() if _ckpt_step(p) is not None and p.is_dir()), key=_ckpt_step, reverse=True):
-        try: verify_checkpoint(p)
-        except CheckpointError as e: warnings.warn(f"skipping {p.name}: {e}"); continue
-        if finite and (bad := nonfinite(load_file(str(p/'model.safetensors')))): warnings.warn(f"skipping {p.name}: {bad[0]} is not finite"); continue
-        return p
-    return None
-
-def load_checkpoint_model(path)->ModernBertForMaskedLM:
-    "The model of checkpoint folder `path` (or of the newest checkpoint of a run folder), with its exact config."
-    p = Path(path)
-    if not (p/'manifest.json').exists() and (q := find_checkpoint(p)) is not None: p = q
-    meta = json.loads((verify_checkpoint(p)/'trainer.json').read_text())
-    m = ModernBertForMaskedLM(ModernBertConfig(**meta['model_config']))
-    sd = load_file(str(p/'model.safetensors'))
-    if m.config.tie_word_embeddings: sd['decoder.weight'] = sd['model.embeddings.tok_embeddings.weight']
-    m.load_state_dict(sd)
-    return m
+    return sums
 
 # %% ../nbs/10_train.ipynb #5532ab7a
 def dist_env()->tuple[int, int, int]:
@@ -446,7 +220,8 @@ def wrap_model(model:nn.Module, device:torch.device, fsdp:bool=False, precision:
     if not (dist.is_initialized() and dist.get_world_size() > 1): return model
     if fsdp:
         from torch.distributed.fsdp import fully_shard, MixedPrecisionPolicy
-        mp = MixedPrecisionPolicy(param_dtype=torch.bfloat16, reduce_dtype=torch.float32) if precision == 'bf16' else MixedPrecisionPolicy()
+        bf16 = dict(param_dtype=torch.bfloat16, reduce_dtype=torch.float32) if precision == 'bf16' else {}
+        mp = MixedPrecisionPolicy(**bf16)
         for layer in model.model.layers: fully_shard(layer, mp_policy=mp)
         return fully_shard(model, mp_policy=mp)
     from torch.nn.parallel import DistributedDataParallel as DDP
@@ -456,11 +231,14 @@ def wrap_model(model:nn.Module, device:torch.device, fsdp:bool=False, precision:
 def check_tokenizer(tok, config:ModernBertConfig):
     "Raise if tokenizer `tok` does not fit `config`: more tokens than the vocabulary, or other special ids."
     if len(tok) > config.vocab_size:
-        raise ValueError(f"the tokenizer has {len(tok)} tokens but the model's vocab_size is {config.vocab_size}: ids would fall outside "
-                         "the embedding. Build the config with modernbert.tokenizer.config_for_tokenizer(tok, cfg)")
+        raise ValueError(f"the tokenizer has {len(tok)} tokens but the model's vocab_size is {config.vocab_size}: "
+                         "ids would fall outside the embedding. "
+                         "Build the config with modernbert.tokenizer.config_for_tokenizer(tok, config)")
     for k in ('cls', 'sep', 'pad', 'mask'):
         t, c = getattr(tok, f'{k}_token_id'), getattr(config, f'{k}_token_id')
-        if t != c: raise ValueError(f"the tokenizer's {k}_token_id is {t} but config.{k}_token_id is {c}; use config_for_tokenizer(tok, cfg)")
+        if t != c:
+            raise ValueError(f"the tokenizer's {k}_token_id is {t} but config.{k}_token_id is {c}; "
+                             "use config_for_tokenizer(tok, config)")
 
 def default_never_mask(config:ModernBertConfig, tok=None)->list[int]:
     "Ids never masked: the tokenizer's specials and unused ids, or the config's four specials without a tokenizer."
@@ -470,105 +248,98 @@ def default_never_mask(config:ModernBertConfig, tok=None)->list[int]:
     return sorted({config.cls_token_id, config.sep_token_id, config.pad_token_id, config.mask_token_id})
 
 # %% ../nbs/10_train.ipynb #4fb82295
-SHAPE_FIELDS = ('vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads', 'attention_bias',
-                'mlp_bias', 'norm_bias', 'decoder_bias', 'classifier_bias', 'tie_word_embeddings')
-RESUME_FREE = ('max_steps', 'max_tokens', 'eval_every', 'eval_batches', 'ckpt_every', 'keep_last', 'log_every', 'out_dir', 'progress',
-               'precision', 'fsdp')   # may change on resume; a new length moves the end of the schedule
+SHAPE_FIELDS = ('vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads',
+                'attention_bias', 'mlp_bias', 'norm_bias', 'decoder_bias', 'classifier_bias', 'tie_word_embeddings')
+RESUME_FREE = ('max_steps', 'max_tokens', 'eval_every', 'eval_batches', 'ckpt_every', 'keep_last', 'log_every',
+               'out_dir', 'progress', 'precision', 'fsdp')   # may change on resume (a new length moves the decay)
 
 def _diff(a:dict, b:dict, skip=())->list[str]:
-    return [f"{k}: checkpoint {a.get(k)!r} vs now {b.get(k)!r}" for k in sorted(set(a) | set(b)) if k not in skip and a.get(k) != b.get(k)]
+    "One 'key: checkpoint .. vs now ..' line per key (not in `skip`) where `a` and `b` differ."
+    keys = sorted(set(a) | set(b))
+    return [f"{k}: checkpoint {a.get(k)!r} vs now {b.get(k)!r}" for k in keys if k not in skip and a.get(k) != b.get(k)]
 
-def check_resume(meta:dict, config:ModernBertConfig, cfg:TrainConfig, world_size:int):
+def check_resume(meta:dict, config:ModernBertConfig, train_config:TrainConfig, world_size:int):
     "Raise `CheckpointError` if checkpoint `meta` comes from another architecture, run setup or number of processes."
     d = _diff(meta['model_config'], asdict(config), skip=('attn_implementation',))
-    if d: raise CheckpointError("the checkpoint is from another model config: " + '; '.join(d) + ". Resume with the same config, or start a new run (new out_dir) with init_from=<checkpoint>")
-    d = _diff(TrainConfig.from_dict(meta['train_config']).to_dict(), cfg.to_dict(), skip=RESUME_FREE)
-    if d: raise CheckpointError("the checkpoint is from a run with other settings: " + '; '.join(d) + f". Only {', '.join(RESUME_FREE)} may change on resume")
-    if meta['world_size'] != world_size: raise CheckpointError(f"the checkpoint was written by {meta['world_size']} processes, this run has {world_size}; resume with the same number (each process restores its own data position)")
+    check(not d, "the checkpoint is from another model config: " + '; '.join(d) + ". Resume with the same config, "
+          "or start a new run (new out_dir) with init_from=<checkpoint>", CheckpointError)
+    d = _diff(TrainConfig.from_dict(meta['train_config']).to_dict(), train_config.to_dict(), skip=RESUME_FREE)
+    check(not d, "the checkpoint is from a run with other settings: " + '; '.join(d) +
+          f". Only {', '.join(RESUME_FREE)} may change on resume", CheckpointError)
+    check(meta['world_size'] == world_size, f"the checkpoint was written by {meta['world_size']} processes, this run "
+          f"has {world_size}; resume with the same number (each process restores its own data position)",
+          CheckpointError)
 
 # %% ../nbs/10_train.ipynb #988df058
 class Trainer:
     "Pretrain a `ModernBertForMaskedLM` with MLM on packed batches: one loop for CPU, GPU and torchrun (DDP/FSDP2)."
-    def __init__(self, config:ModernBertConfig, # the architecture
-                 cfg:TrainConfig,               # the run
-                 train_data,                    # documents: list, ListSource, shard folder, or anything `shard_source` takes
-                 eval_data=None,                # held-out documents (list, ListSource or folder); None: no evaluation
-                 tokenizer=None,                # checked against `config`; gives the never-masked ids
-                 never_mask_ids=None,           # default: from the tokenizer, or the config's specials
-                 init_from=None,                # start from the weights of this transformers-format folder (not a resume)
-                 device=None):                  # default: cuda:LOCAL_RANK, else the best device
-        self.config, self.cfg = config, cfg
+    def __init__(self, config:ModernBertConfig,  # the architecture
+                 train_config:TrainConfig,       # the run
+                 train_data,                     # documents: anything `shard_source` takes (list, folder, ...)
+                 eval_data=None,                 # held-out documents (list, ListSource or folder); None: no evaluation
+                 tokenizer=None,                 # checked against `config`; gives the never-masked ids
+                 never_mask_ids=None,            # default: from the tokenizer, or the config's specials
+                 init_from=None,                 # start from the weights of this transformers-format folder (no resume)
+                 device=None):                   # default: cuda:LOCAL_RANK, else the best device
+        self.config, self.train_config = config, train_config
         for src in (train_data, eval_data):
             if isinstance(src, (str, os.PathLike)) and (Path(src)/'meta.json').exists(): check_corpus(src, config)
-        if tokenizer is None and isinstance(train_data, (str, os.PathLike)) and (Path(train_data)/'tokenizer').is_dir() and never_mask_ids is None:
+        corpus_tok = Path(train_data)/'tokenizer' if isinstance(train_data, (str, os.PathLike)) else None
+        if tokenizer is None and never_mask_ids is None and corpus_tok is not None and corpus_tok.is_dir():
             from modernbert.tokenizer import load_tokenizer
-            tokenizer = load_tokenizer(Path(train_data)/'tokenizer')     # the corpus's own tokenizer: its never-masked ids
+            tokenizer = load_tokenizer(corpus_tok)             # the corpus's own tokenizer: its never-masked ids
         if tokenizer is not None: check_tokenizer(tokenizer, config)
         self.never = list(never_mask_ids) if never_mask_ids is not None else default_never_mask(config, tokenizer)
         self.rank, self.world, local = dist_env()
-        self.device = torch.device(device) if device is not None else (torch.device('cuda', local) if torch.cuda.is_available() else default_device())
-        self.loader = make_loader(train_data, cfg, config, self.never, self.rank, self.world)   # raises on a bad source
-        self.eval_docs = _materialize(eval_data, cfg) if eval_data is not None else None
+        gpu = torch.device('cuda', local) if torch.cuda.is_available() else None
+        self.device = torch.device(device) if device is not None else gpu or default_device()
+        self.loader = make_loader(train_data, train_config, config, self.never, self.rank, self.world)  # checks it
+        self.eval_docs = _materialize(eval_data, train_config) if eval_data is not None else None
         self.inputs = {'train_data': describe_data(train_data)}       # a resume must read the same training data
-        set_seed(cfg.seed)
+        set_seed(train_config.seed)
         self.model = ModernBertForMaskedLM(config)                  # the same initial weights on every process
         if init_from is not None: _load_weights(self.model, init_from)
-        self.out = Path(cfg.out_dir)
+        self.out = Path(train_config.out_dir)
         self.step, self.tokens, self.train_time, self.precision, self.why, self._saved = 0, 0, 0.0, None, None, None
         self.history, self.evals = [], []
 
-def _materialize(src, cfg:TrainConfig)->list:
-    "The eval documents as a list (every process holds all of them), enough for `cfg.eval_batches` batches."
+    @property
+    def cfg(self)->TrainConfig: return self.train_config   # the short name that `phases.TimedTrainer` uses
+
+def _materialize(src, train_config:TrainConfig)->list:
+    "The eval documents as a list (every process holds all of them), enough for `eval_batches` batches."
     if isinstance(src, ListSource): src = src.docs                       # a fresh pass, whatever the object's position
-    it = iter(ListSource(src) if isinstance(src, (list, tuple)) else open_shards(src, epochs=1, shuffle=False) if isinstance(src, (str, os.PathLike)) else src)
-    docs, n, want = [], 0, cfg.eval_batches * cfg.rows * cfg.row_len
-    for d in it:
+    if isinstance(src, (list, tuple)): src = ListSource(src)
+    elif isinstance(src, (str, os.PathLike)): src = open_shards(src, epochs=1, shuffle=False)
+    c = train_config
+    docs, n, want = [], 0, c.eval_batches * c.rows * c.row_len
+    for d in src:
         docs.append(d); n += len(d)
         if n >= 1.2 * want: break
-    if not n: raise ValueError(f"the evaluation data holds no tokens ({len(docs)} documents); pass held-out token ids, or eval_data=None")
+    check(n > 0, f"the evaluation data holds no tokens ({len(docs)} documents); "
+          "pass held-out token ids, or eval_data=None")
     return docs
-
-def describe_data(src)->dict|None:
-    "What a run reads, in a form `check_inputs` can compare: a corpus folder's path and meta.json digest, or the ids' digest."
-    if src is None: return None
-    if isinstance(src, (str, os.PathLike)):
-        p = Path(src).resolve(); meta = p/'meta.json'
-        return {'path': str(p), 'sha256': hashlib.sha256(meta.read_bytes()).hexdigest() if meta.exists() else None}
-    docs = src.docs if isinstance(src, ListSource) else src if isinstance(src, (list, tuple)) else None
-    if docs is None: return {'type': type(src).__name__}
-    h = hashlib.sha256()
-    for d in docs: h.update(np.asarray(d, dtype=np.int64).tobytes()); h.update(b'|')
-    return {'docs': len(docs), 'sha256': h.hexdigest()}
 
 RUN_FILES = ('ckpt-*', 'latest', 'metrics.jsonl', 'summary.json', 'inputs.json', '.*')   # what a run folder holds
 
 def _claim_run(out:Path, resume:bool):
-    "Mark `out` as a run folder; refuse one that holds anything a run does not write (a run folder of an older version is adopted)."
+    "Mark `out` as a run folder; refuse one that holds anything a run does not write (an older run folder is adopted)."
     import fnmatch
-    if out.is_dir() and not owned(out) and all(any(fnmatch.fnmatch(e.name, g) for g in RUN_FILES) for e in out.iterdir()):
+    ours = lambda e: any(fnmatch.fnmatch(e.name, g) for g in RUN_FILES)
+    if out.is_dir() and not owned(out) and all(ours(e) for e in out.iterdir()):
         write_json(out/MARKER, {'library': 'modernbert', 'kind': 'run', 'created': 'adopted'})
     try: claim_folder(out, 'run')
-    except FileExistsError: raise FileExistsError(f"{out} holds files a training run did not write; pick an empty or new out_dir") from None
+    except FileExistsError:
+        raise FileExistsError(f"{out} holds files a training run did not write; pick an empty or new out_dir") from None
 
 def _load_weights(model:ModernBertForMaskedLM, src):
     "Copy weights from a transformers-format folder, a checkpoint or a run folder (its newest checkpoint) into `model`."
-    if isinstance(src, (str, os.PathLike)) and not (Path(src)/'config.json').exists() and (q := find_checkpoint(src)) is not None: src = q
+    if isinstance(src, (str, os.PathLike)) and not (Path(src)/'config.json').exists():
+        src = find_checkpoint(src) or src
     other = ModernBertForMaskedLM.from_hf(src)
     d = _diff({k: getattr(other.config, k) for k in SHAPE_FIELDS}, {k: getattr(model.config, k) for k in SHAPE_FIELDS})
-    if d: raise ValueError(f"init_from={src}: the weights do not fit this model: " + '; '.join(d))
+    check(not d, f"init_from={src}: the weights do not fit this model: " + '; '.join(d))
     model.load_state_dict(other.state_dict())
-
-# %% ../nbs/10_train.ipynb #2f14d8d1
-def rng_state(device:torch.device)->dict:
-    "Python, NumPy, torch (and CUDA) RNG states."
-    s = {'python': random.getstate(), 'numpy': np.random.get_state(), 'torch': torch.get_rng_state()}
-    if device.type == 'cuda': s['cuda'] = torch.cuda.get_rng_state(device)
-    return s
-
-def set_rng_state(s:dict, device:torch.device):
-    "Restore what `rng_state` returned."
-    random.setstate(s['python']); np.random.set_state(s['numpy']); torch.set_rng_state(s['torch'])
-    if 'cuda' in s and device.type == 'cuda': torch.cuda.set_rng_state(s['cuda'], device)
 
 # %% ../nbs/10_train.ipynb #04c76ae7
 def _gather(obj, rank:int, world:int)->list|None:
@@ -590,23 +361,26 @@ def _state_dicts(self:Trainer):
     "Full model and optimizer state dicts (collective under FSDP; keyed by parameter name)."
     from torch.distributed.checkpoint.state_dict import get_model_state_dict, get_optimizer_state_dict, StateDictOptions
     opts = StateDictOptions(full_state_dict=True, cpu_offload=True)
-    return get_model_state_dict(self.wrapped, options=opts), get_optimizer_state_dict(self.wrapped, self.opt, options=opts)
+    model_sd = get_model_state_dict(self.wrapped, options=opts)
+    return model_sd, get_optimizer_state_dict(self.wrapped, self.opt, options=opts)
 
 @patch
 def save(self:Trainer)->Path|None:
     "Write a checkpoint of the current step (all processes call it; process 0 writes)."
     if self._saved == self.step: return self.out/f'ckpt-{self.step}'   # resumed from this very step: already on disk
-    msd, osd = self._state_dicts()
-    if (bad := _broadcast(nonfinite(msd) if self.rank == 0 else None, self.rank, self.world)):
-        raise FloatingPointError(self._diverged(f"the weights hold NaN or inf after step {self.step} ({', '.join(bad[:3])})"))
+    model_sd, optim_sd = self._state_dicts()
+    if (bad := _broadcast(nonfinite(model_sd) if self.rank == 0 else None, self.rank, self.world)):
+        what = f"the weights hold NaN or inf after step {self.step} ({', '.join(bad[:3])})"
+        raise FloatingPointError(self._diverged(what))
     ranks = _gather({'loader': self.loader.state_dict(), 'rng': rng_state(self.device)}, self.rank, self.world)
     path = None
     if self.rank == 0:
-        meta = {'step': self.step, 'tokens': self.tokens, 'train_time': self.train_time, 'schedule': self.sched.state_dict(),
-                'precision': self.precision, 'precision_why': self.why, 'world_size': self.world,
-                'model_config': asdict(self.config), 'train_config': self.cfg.to_dict(), 'torch': torch.__version__}
-        parts = {'optimizer': osd, **{f'rank{r}': s for r, s in enumerate(ranks)}}
-        path = write_checkpoint(self.out, self.step, msd, self.config, parts, meta, self.cfg.keep_last)
+        meta = {'step': self.step, 'tokens': self.tokens, 'train_time': self.train_time,
+                'schedule': self.sched.state_dict(), 'precision': self.precision, 'precision_why': self.why,
+                'world_size': self.world, 'model_config': asdict(self.config),
+                'train_config': self.train_config.to_dict(), 'torch': torch.__version__}
+        parts = {'optimizer': optim_sd, **{f'rank{r}': s for r, s in enumerate(ranks)}}
+        path = write_checkpoint(self.out, self.step, model_sd, self.config, parts, meta, self.train_config.keep_last)
     if self.world > 1: dist.barrier()
     self._saved = self.step
     return path
@@ -622,9 +396,10 @@ def _restore(self:Trainer, ckpt:Path):
     opts = StateDictOptions(full_state_dict=True)
     set_model_state_dict(self.wrapped, sd, options=opts)
     set_optimizer_state_dict(self.wrapped, self.opt, load_state(ckpt/'optimizer'), options=opts)
-    for g in self.opt.param_groups: g['betas'] = tuple(g['betas'])            # as constructed (the loader makes it a list)
+    for g in self.opt.param_groups: g['betas'] = tuple(g['betas'])        # as constructed (loading makes it a list)
     self.sched.load_state_dict(meta['schedule'])
-    self.step, self.tokens, self.train_time, self._saved = meta['step'], meta['tokens'], meta['train_time'], meta['step']
+    self.step, self.tokens, self.train_time = meta['step'], meta['tokens'], meta['train_time']
+    self._saved = meta['step']
     mine = load_state(ckpt/f'rank{self.rank}')
     self.loader.load_state_dict(mine['loader'])
     set_rng_state(mine['rng'], self.device)
@@ -633,59 +408,66 @@ def _restore(self:Trainer, ckpt:Path):
 @patch
 def _draw(self:Trainer):
     "This step's micro-batches and the global (masked, real) token counts, or None when any process ran out of data."
-    bs = []
-    for _ in range(self.cfg.grad_accum):
-        try: bs.append(next(self.loader))
+    batches = []
+    for _ in range(self.train_config.grad_accum):
+        try: batches.append(next(self.loader))
         except StopIteration: break
-    full = len(bs) == self.cfg.grad_accum
-    c = torch.tensor([sum(int((b.labels != -100).sum()) for b in bs), sum(b.n_real for b in bs), float(full)], dtype=torch.float64, device=self.device)
-    all_reduce(c)
-    return (bs, int(c[0]), int(c[1])) if c[2] == self.world else None
+    full = len(batches) == self.train_config.grad_accum
+    n_masked = sum(int((b.labels != -100).sum()) for b in batches)
+    counts = all_reduce(torch.tensor([n_masked, sum(b.n_real for b in batches), float(full)],
+                                     dtype=torch.float64, device=self.device))        # summed over processes
+    return (batches, int(counts[0]), int(counts[1])) if counts[2] == self.world else None
 
 @patch
 def _sync(self:Trainer, last:bool):
     "No gradient all-reduce except on the last micro-batch of the step."
     if self.world == 1: return nullcontext()
-    if self.cfg.fsdp: self.wrapped.set_requires_gradient_sync(last); return nullcontext()
+    if self.train_config.fsdp: self.wrapped.set_requires_gradient_sync(last); return nullcontext()
     return nullcontext() if last else self.wrapped.no_sync()
 
 @patch
-def _train_step(self:Trainer, bs:list, m_all:int, n_all:int)->tuple[float, float]:
+def _train_step(self:Trainer, batches:list, n_masked:int, n_tokens:int)->tuple[float, float]:
     "Forward and backward of every micro-batch, then the optimizer step; returns (loss sum over all processes, FLOPs)."
-    scale, loss, flops = self.world / max(m_all, 1), torch.zeros((), dtype=torch.float64, device=self.device), 0.0
-    for i, b in enumerate(bs):
+    scale = self.world / max(n_masked, 1)                  # DDP averages over processes: undo it, divide by all masked
+    loss, flops = torch.zeros((), dtype=torch.float64, device=self.device), 0.0
+    for i, b in enumerate(batches):
         flops += train_flops(self.config, b.cu_seqlens, int((b.labels != -100).sum()))
         b = b.to(self.device)
-        with self._sync(i == len(bs) - 1):
+        with self._sync(i == len(batches) - 1):
             with autocast_ctx(self.device, enabled=self.precision == 'bf16'):
-                out = self.wrapped(b.input_ids, labels=b.labels, cu_seqlens=b.cu_seqlens, max_seqlen=b.max_seqlen, sparse=True)
-            l = out.loss * len(out.labels)                                # sum of the cross-entropy over this batch's masked tokens
-            (l * scale).backward()
-        loss += l.detach().double()
-    s = all_reduce(torch.stack([loss, torch.tensor(flops, dtype=torch.float64, device=self.device)]))
-    loss_all = s[0].item()
+                out = self.wrapped(b.input_ids, labels=b.labels, cu_seqlens=b.cu_seqlens, max_seqlen=b.max_seqlen,
+                                   sparse=True)
+            loss_sum = out.loss * len(out.labels)         # the cross-entropy summed over this batch's masked tokens
+            (loss_sum * scale).backward()
+        loss += loss_sum.detach().double()
+    totals = all_reduce(torch.stack([loss, torch.tensor(flops, dtype=torch.float64, device=self.device)]))
+    loss_all = totals[0].item()
     if not math.isfinite(loss_all):
         self.opt.zero_grad(set_to_none=True)
-        raise FloatingPointError(self._diverged(f"the loss is {loss_all} at step {self.step + 1} (after {self.tokens:,} tokens); the weights were not updated"))
-    if self.cfg.max_grad_norm: torch.nn.utils.clip_grad_norm_(self.wrapped.parameters(), self.cfg.max_grad_norm)
+        raise FloatingPointError(self._diverged(f"the loss is {loss_all} at step {self.step + 1} "
+                                                f"(after {self.tokens:,} tokens); the weights were not updated"))
+    if self.train_config.max_grad_norm:
+        torch.nn.utils.clip_grad_norm_(self.wrapped.parameters(), self.train_config.max_grad_norm)
     self.opt.step(); self.opt.zero_grad(set_to_none=True)
-    self.sched.step(n_all if self.cfg.unit == 'tokens' else 1)
-    return loss_all, s[1].item()
+    self.sched.step(n_tokens if self.train_config.unit == 'tokens' else 1)
+    return loss_all, totals[1].item()
 
 # %% ../nbs/10_train.ipynb #a22e13cf
 @patch
 def evaluate(self:Trainer)->dict|None:
     "Loss and accuracy on the held-out batches (all processes call it)."
     if self.eval_docs is None: return None
-    if not hasattr(self, '_eval'): self._eval = eval_batches(self.eval_docs, self.cfg, self.config, self.never)
-    if self.cfg.fsdp and self.world > 1:                         # collective forward: every process runs every batch
-        s = mlm_scores(self.wrapped, self._eval, self.device, self.precision) / self.world
-    else: s = mlm_scores(self.model, self._eval[self.rank::self.world], self.device, self.precision)
-    s = all_reduce(s).tolist()
-    r = {'step': self.step, 'tokens': self.tokens, 'eval_loss': s[0] / max(s[2], 1), 'eval_accuracy': s[1] / max(s[2], 1), 'eval_masked': int(s[2])}
-    if not math.isfinite(r['eval_loss']): raise FloatingPointError(self._diverged(f"the held-out loss is {r['eval_loss']} at step {self.step}"))
-    self.evals.append(r); self._log(r)
-    return r
+    if not hasattr(self, '_eval'): self._eval = eval_batches(self.eval_docs, self.train_config, self.config, self.never)
+    if self.train_config.fsdp and self.world > 1:                # collective forward: every process runs every batch
+        sums = mlm_scores(self.wrapped, self._eval, self.device, self.precision) / self.world
+    else: sums = mlm_scores(self.model, self._eval[self.rank::self.world], self.device, self.precision)
+    loss, correct, n = all_reduce(sums).tolist()
+    rec = {'step': self.step, 'tokens': self.tokens, 'eval_loss': loss / max(n, 1),
+           'eval_accuracy': correct / max(n, 1), 'eval_masked': int(n)}
+    if not math.isfinite(rec['eval_loss']):
+        raise FloatingPointError(self._diverged(f"the held-out loss is {rec['eval_loss']} at step {self.step}"))
+    self.evals.append(rec); self._log(rec)
+    return rec
 
 @patch
 def _diverged(self:Trainer, what:str)->str:
@@ -702,23 +484,25 @@ def _log(self:Trainer, rec:dict):
 
 def _line_step(line:str)->int|None:
     "The step of one metrics line, or None for a torn or foreign line."
-    try: r = json.loads(line)
+    try: rec = json.loads(line)
     except ValueError: return None
-    return r['step'] if isinstance(r, dict) and isinstance(r.get('step'), int) else None
+    return rec['step'] if isinstance(rec, dict) and isinstance(rec.get('step'), int) else None
 
 def _trim_metrics(path:Path, step:int):
     "Drop the lines of `path` written after `step` (by a run killed after its last checkpoint) and any torn line."
     if not path.exists(): return
-    lines = [l for l in path.read_text(errors='replace').splitlines() if l.strip()]
-    keep = [l for l in lines if (s := _line_step(l)) is not None and s <= step]
-    if (torn := sum(_line_step(l) is None for l in lines)): warnings.warn(f"{path}: dropped {torn} unreadable line(s), e.g. cut short by a kill")
-    tmp = path.with_suffix('.tmp'); tmp.write_text(''.join(l + '\n' for l in keep)); os.replace(tmp, path)
+    lines = [line for line in path.read_text(errors='replace').splitlines() if line.strip()]
+    keep = [line for line in lines if (s := _line_step(line)) is not None and s <= step]
+    if (torn := sum(_line_step(line) is None for line in lines)):
+        warnings.warn(f"{path}: dropped {torn} unreadable line(s), e.g. cut short by a kill")
+    tmp = path.with_suffix('.tmp'); tmp.write_text(''.join(line + '\n' for line in keep)); os.replace(tmp, path)
 
 # %% ../nbs/10_train.ipynb #ec8c0868
 def bars_enabled(progress:bool|None=None)->bool:
     "Bars on a terminal or in a notebook; never when `CI` is set or stdout is a pipe or a file."
     if progress is not None: return progress
-    return not os.environ.get('CI') and bool(fp.IN_NOTEBOOK or (hasattr(sys.stdout, 'isatty') and sys.stdout.isatty()))
+    terminal = hasattr(sys.stdout, 'isatty') and sys.stdout.isatty()
+    return not os.environ.get('CI') and bool(fp.IN_NOTEBOOK or terminal)
 
 class Progress:
     "A master bar over rounds and a bar per round (or nothing), plus table rows that print unless `quiet`."
@@ -728,7 +512,8 @@ class Progress:
         self.write(cols)
     def round(self, r:int, steps:int):
         if not self.on: return
-        self.mb.update(min(r, self.mb.main_bar.total)); self.pb = fp.progress_bar(range(steps), parent=self.mb, leave=False); self.pb.update(0)
+        self.mb.update(min(r, self.mb.main_bar.total))
+        self.pb = fp.progress_bar(range(steps), parent=self.mb, leave=False); self.pb.update(0)
     def step(self, i:int, comment:str):
         if self.pb is not None: self.pb.update(min(i, self.pb.total)); self.pb.comment = comment
     def write(self, vals:list):
@@ -744,28 +529,33 @@ class Progress:
 @patch
 def _setup(self:Trainer, resume:bool):
     "Process group, out_dir, checkpoint choice, precision, wrapping, optimizer and schedule."
-    c = self.cfg
+    c = self.train_config
     self._own_pg = init_distributed(self.device)
     ckpt = None
     if self.rank == 0:
         _claim_run(self.out, resume)                                          # never a folder of someone else's files
-        for p in self.out.glob('.*-ckpt-*'): shutil.rmtree(p, ignore_errors=True)   # leftovers of killed writes and deletes
+        for p in self.out.glob('.*-ckpt-*'): shutil.rmtree(p, ignore_errors=True)   # debris of killed writes, deletes
         ckpt = find_checkpoint(self.out, finite=True) if resume else None
         if not resume and any(_ckpt_step(p) is not None for p in self.out.iterdir()):
-            raise FileExistsError(f"{self.out} already holds checkpoints: pass resume=True to continue that run, or use another out_dir")
+            raise FileExistsError(f"{self.out} already holds checkpoints: pass resume=True to continue that run, "
+                                  "or use another out_dir")
     ckpt = _broadcast(ckpt, self.rank, self.world)
     meta = json.loads((ckpt/'trainer.json').read_text()) if ckpt else None
     if meta: check_resume(meta, self.config, c, self.world)
-    if self.rank == 0:                                                       # the same training data, or say what changed
+    if self.rank == 0:                                                   # the same training data, or say what changed
         check_inputs(self.out, self.inputs) if ckpt else write_json(self.out/'inputs.json', self.inputs)
-    if meta and c.precision == 'auto': self.precision, self.why = meta['precision'], f"{meta['precision_why']} (from {ckpt.name})"
-    else: self.precision, self.why = choose_precision(self.model, c.precision, self.device, min(c.rows * c.row_len, 4096), c.seq_len)
+    if meta and c.precision == 'auto':                                       # measured once, at the start of the run
+        self.precision, self.why = meta['precision'], f"{meta['precision_why']} (from {ckpt.name})"
+    else:
+        n = min(c.rows * c.row_len, 4096)
+        self.precision, self.why = choose_precision(self.model, c.precision, self.device, n, c.seq_len)
     self.precision, self.why = _broadcast((self.precision, self.why), self.rank, self.world)
     self.model.to(self.device)
     self.wrapped = wrap_model(self.model, self.device, c.fsdp, self.precision)
     self.opt = StableAdamW(param_groups(self.model, c.weight_decay), lr=c.lr, betas=c.betas, eps=c.eps)
-    fn = partial(warmup_stable_decay, total=c.total, warmup=c.warmup * c.total, decay=c.decay * c.total, alpha=c.lr_floor)
-    self.sched = LRSchedule(self.opt, fn)
+    lr_at = partial(warmup_stable_decay, total=c.total, warmup=c.warmup * c.total, decay=c.decay * c.total,
+                    alpha=c.lr_floor)
+    self.sched = LRSchedule(self.opt, lr_at)
     if ckpt: self._restore(ckpt)
     if self.rank == 0:
         if ckpt: _trim_metrics(self.out/'metrics.jsonl', self.step)
@@ -774,8 +564,10 @@ def _setup(self:Trainer, resume:bool):
 
 @patch
 def _done(self:Trainer)->bool:
-    c = self.cfg
-    return (c.max_steps is not None and self.step >= c.max_steps) or (c.max_tokens is not None and self.tokens >= c.max_tokens)
+    "Whether the run has reached `max_steps` or `max_tokens`."
+    c = self.train_config
+    steps_done = c.max_steps is not None and self.step >= c.max_steps
+    return steps_done or (c.max_tokens is not None and self.tokens >= c.max_tokens)
 
 # %% ../nbs/10_train.ipynb #620ecf10
 @patch
@@ -783,115 +575,130 @@ def fit(self:Trainer, resume:bool=False)->dict:
     "Train until `max_steps` or `max_tokens`; evaluate, log and checkpoint on the way; return the summary."
     with (folder_lock(self.out) if self.rank == 0 else nullcontext()): return self._fit(resume)   # one run per out_dir
 
+def _new_window()->dict:
+    "Sums over the steps since the last metrics line."
+    return dict(loss=0.0, masked=0, tokens=0, capacity=0, flops=0.0, time=0.0, steps=0)
+
 @patch
 def _fit(self:Trainer, resume:bool)->dict:
-    c = self.cfg
+    c = self.train_config
     ckpt = self._setup(resume)
     n_params = sum(p.numel() for p in self.model.parameters())
-    peak, peak_src = peak_flops(self.device, self.precision)
+    peak, _ = peak_flops(self.device, self.precision)
     if self.rank == 0:
         mode = 'single process' if self.world == 1 else f"{self.world} processes, {'FSDP2' if c.fsdp else 'DDP'}"
-        print(f"ModernBERT MLM, {n_params:,} parameters, {self.device.type}, {mode}; precision {self.precision} ({self.why}); "
-              f"step batch {self.world * c.grad_accum} x {c.rows} rows x {c.row_len} tokens; "
-              + (f"resuming from {ckpt} at step {self.step}" if ckpt else "starting at step 0"), flush=True)
-    round_len = c.eval_every or c.ckpt_every or max(1, (c.max_steps or 100) // 10)
-    est = c.max_steps or math.ceil(c.max_tokens / (self.world * c.grad_accum * c.rows * c.row_len))
-    prog = Progress(bars_enabled(c.progress), math.ceil(est / round_len),
-                    ['step', 'tokens', 'train_loss', 'eval_loss', 'eval_acc', 'lr', 'tokens/s', 'time'], quiet=self.rank != 0)
-    win = dict(loss=0.0, m=0, n=0, cap=0, flops=0.0, t=0.0, steps=0)
-    rnd_loss, rnd_m, last_rnd = 0.0, 0, self.step
+        start = f"resuming from {ckpt} at step {self.step}" if ckpt else "starting at step 0"
+        print(f"ModernBERT MLM, {n_params:,} parameters, {self.device.type}, {mode}; "
+              f"precision {self.precision} ({self.why}); "
+              f"step batch {self.world * c.grad_accum} x {c.rows} rows x {c.row_len} tokens; {start}", flush=True)
+    round_len = c.eval_every or c.ckpt_every or max(1, (c.max_steps or 100) // 10)   # steps per table row
+    n_steps = c.max_steps or math.ceil(c.max_tokens / (self.world * c.grad_accum * c.rows * c.row_len))
+    cols = ['step', 'tokens', 'train_loss', 'eval_loss', 'eval_acc', 'lr', 'tokens/s', 'time']
+    prog = Progress(bars_enabled(c.progress), math.ceil(n_steps / round_len), cols, quiet=self.rank != 0)
+    window = _new_window()
+    round_loss, round_masked, round_start = 0.0, 0, self.step                  # sums since the last table row
     prog.round(self.step // round_len, round_len)
     while not self._done():
         t0 = time.perf_counter()
-        got = self._draw()
-        if got is None:
+        drawn = self._draw()
+        if drawn is None:
             if self.rank == 0: print(f"the training data ran out at step {self.step}", flush=True)
             break
-        bs, m_all, n_all = got
+        batches, n_masked, n_tokens = drawn                                    # counts over all processes
         lr = self.sched.get_last_lr()[0]
-        loss, flops = self._train_step(bs, m_all, n_all)
-        self.step += 1; self.tokens += n_all
-        dt = time.perf_counter() - t0; self.train_time += dt
-        for k, v in dict(loss=loss, m=m_all, n=n_all, cap=self.world * sum(b.rows for b in bs) * c.row_len, flops=flops, t=dt, steps=1).items(): win[k] += v
-        rnd_loss, rnd_m = rnd_loss + loss, rnd_m + m_all
-        prog.step(self.step - last_rnd, f"loss {loss / max(m_all, 1):.3f} lr {lr:.2e} {win['n'] / max(win['t'], 1e-9):,.0f} tok/s")
-        if self.step % c.log_every == 0 or self._done(): self._log_train(win, lr, peak); win = {k: 0 * v for k, v in win.items()}
+        loss, flops = self._train_step(batches, n_masked, n_tokens)
+        self.step += 1; self.tokens += n_tokens
+        secs = time.perf_counter() - t0; self.train_time += secs
+        capacity = self.world * sum(b.rows for b in batches) * c.row_len
+        step = dict(loss=loss, masked=n_masked, tokens=n_tokens, capacity=capacity, flops=flops, time=secs, steps=1)
+        for k, v in step.items(): window[k] += v
+        round_loss, round_masked = round_loss + loss, round_masked + n_masked
+        speed = window['tokens'] / max(window['time'], 1e-9)
+        prog.step(self.step - round_start, f"loss {loss / max(n_masked, 1):.3f} lr {lr:.2e} {speed:,.0f} tok/s")
+        if self.step % c.log_every == 0 or self._done(): self._log_train(window, lr, peak); window = _new_window()
         ev = self.evaluate() if c.eval_every and self.step % c.eval_every == 0 and not self._done() else None
         if c.ckpt_every and self.step % c.ckpt_every == 0 and not self._done(): self.save()
         if self.step % round_len == 0 and not self._done():
-            self._row(prog, rnd_loss / max(rnd_m, 1), ev, lr); rnd_loss, rnd_m, last_rnd = 0.0, 0, self.step
+            self._row(prog, round_loss / max(round_masked, 1), ev, lr)
+            round_loss, round_masked, round_start = 0.0, 0, self.step
             prog.round(self.step // round_len, round_len)
-    return self._finish(prog, rnd_loss / max(rnd_m, 1) if rnd_m else None, n_params)
+    return self._finish(prog, round_loss / max(round_masked, 1) if round_masked else None, n_params)
 
 # %% ../nbs/10_train.ipynb #d0def4f9
 @patch
-def _log_train(self:Trainer, w:dict, lr:float, peak:float|None):
+def _log_train(self:Trainer, window:dict, lr:float, peak:float|None):
     "One metrics line: means over the steps since the last one."
-    tps = w['n'] / max(w['t'], 1e-9)
-    rec = {'step': self.step, 'tokens': self.tokens, 'loss': w['loss'] / max(w['m'], 1), 'lr': lr, 'tokens_per_s': tps,
-           'efficiency': w['n'] / max(w['cap'], 1), 'mfu': (w['flops'] / max(w['t'], 1e-9) / (peak * self.world)) if peak else None,
-           'steps': w['steps'], 'time': self.train_time}
+    secs = max(window['time'], 1e-9)
+    rec = {'step': self.step, 'tokens': self.tokens, 'loss': window['loss'] / max(window['masked'], 1), 'lr': lr,
+           'tokens_per_s': window['tokens'] / secs, 'efficiency': window['tokens'] / max(window['capacity'], 1),
+           'mfu': window['flops'] / secs / (peak * self.world) if peak else None,   # all processes' FLOPs / their peak
+           'steps': window['steps'], 'time': self.train_time}
     self.history.append(rec); self._log(rec)
+
+def _fmt(v, digits:int=4)->str: return '' if v is None else f"{v:.{digits}f}"
+def _fmt_time(s:float)->str: return f"{int(s // 3600)}:{int(s % 3600 // 60):02d}:{s % 60:04.1f}"
 
 @patch
 def _row(self:Trainer, prog:Progress, train_loss, ev:dict|None, lr:float):
-    f = lambda v, p=4: '' if v is None else f"{v:.{p}f}"
-    h = [r for r in self.history if r['step'] <= self.step][-1:] or [{}]
-    prog.write([self.step, f"{self.tokens:,}", f(train_loss), f(ev and ev['eval_loss']), f(ev and ev['eval_accuracy']),
-                f"{lr:.2e}", f"{h[0].get('tokens_per_s', 0):,.0f}", _fmt_time(self.train_time)])
-
-def _fmt_time(s:float)->str: return f"{int(s // 3600)}:{int(s % 3600 // 60):02d}:{s % 60:04.1f}"
+    "One table row: the round's train loss, the evaluation if there was one, lr, the latest tokens/s."
+    last = [r for r in self.history if r['step'] <= self.step][-1:] or [{}]
+    prog.write([self.step, f"{self.tokens:,}", _fmt(train_loss), _fmt(ev and ev['eval_loss']),
+                _fmt(ev and ev['eval_accuracy']), f"{lr:.2e}", f"{last[0].get('tokens_per_s', 0):,.0f}",
+                _fmt_time(self.train_time)])
 
 @patch
 def _finish(self:Trainer, prog:Progress, train_loss, n_params:int)->dict:
     "Final evaluation and checkpoint, the summary table, teardown."
     ev = self.evaluate()
     path = self.save()
-    prog.write([self.step, f"{self.tokens:,}", '' if train_loss is None else f"{train_loss:.4f}", '' if ev is None else f"{ev['eval_loss']:.4f}",
-                '' if ev is None else f"{ev['eval_accuracy']:.4f}", f"{self.sched.get_last_lr()[0]:.2e}", '', _fmt_time(self.train_time)])
+    prog.write([self.step, f"{self.tokens:,}", _fmt(train_loss), _fmt(ev and ev['eval_loss']),
+                _fmt(ev and ev['eval_accuracy']), f"{self.sched.get_last_lr()[0]:.2e}", '', _fmt_time(self.train_time)])
     prog.close()
     mfus = [r['mfu'] for r in self.history if r.get('mfu') is not None]
-    summary = {'steps': self.step, 'tokens': self.tokens, 'time_s': round(self.train_time, 2), 'tokens_per_s': self.tokens / max(self.train_time, 1e-9),
-               'train_loss': self.history[-1]['loss'] if self.history else None, 'eval_loss': ev and ev['eval_loss'], 'eval_accuracy': ev and ev['eval_accuracy'],
-               'mfu': statistics.median(mfus) if mfus else None, 'precision': self.precision, 'processes': self.world, 'parameters': n_params,
-               'checkpoint': str(path) if path else None}
+    summary = {'steps': self.step, 'tokens': self.tokens, 'time_s': round(self.train_time, 2),
+               'tokens_per_s': self.tokens / max(self.train_time, 1e-9),
+               'train_loss': self.history[-1]['loss'] if self.history else None,
+               'eval_loss': ev and ev['eval_loss'], 'eval_accuracy': ev and ev['eval_accuracy'],
+               'mfu': statistics.median(mfus) if mfus else None, 'precision': self.precision, 'processes': self.world,
+               'parameters': n_params, 'checkpoint': str(path) if path else None}
     if self.rank == 0:
-        _write_json(self.out/'summary.json', summary)
+        write_json(self.out/'summary.json', summary)
         print(summary_table(summary), flush=True)
     if self._own_pg: dist.barrier(); dist.destroy_process_group()
     return summary
 
-def summary_table(s:dict)->str:
-    "The end-of-run summary as a two-column markdown table."
-    fmt = {'tokens_per_s': '{:,.0f}', 'train_loss': '{:.4f}', 'eval_loss': '{:.4f}', 'eval_accuracy': '{:.4f}', 'mfu': '{:.2%}', 'tokens': '{:,}', 'parameters': '{:,}'}
-    rows = [f"| {k} | {'' if v is None else fmt.get(k, '{}').format(v)} |" for k, v in s.items()]
-    return '\n'.join(['| summary | |', '|---|---|', *rows])
+def summary_table(summary:dict)->str:
+    "The end-of-run summary as a two-column markdown table (MFU as a percentage)."
+    pct = lambda k, v: f"{v:.2%}" if k == 'mfu' and v is not None else v
+    return md_table([{'summary': k, 'value': pct(k, v)} for k, v in summary.items()])
 
 # %% ../nbs/10_train.ipynb #c58ac261
-def train(config:ModernBertConfig, cfg:TrainConfig, train_data, eval_data=None, resume:bool=False, **kwargs)->dict:
+def train(config:ModernBertConfig, train_config:TrainConfig, train_data, eval_data=None, resume:bool=False,
+          **kwargs)->dict:
     "Build a `Trainer` and fit it; returns the summary."
-    return Trainer(config, cfg, train_data, eval_data, **kwargs).fit(resume=resume)
+    return Trainer(config, train_config, train_data, eval_data, **kwargs).fit(resume=resume)
 
 def run_spec(spec:dict, resume:bool=False)->dict:
     "Train from a spec: {'model': preset name or config fields, 'train': TrainConfig fields, 'data': {...}}."
     m = spec.get('model', 'tiny')
     config = getattr(ModernBertConfig, m)() if isinstance(m, str) else ModernBertConfig(**m)
-    cfg, d, tok = TrainConfig.from_dict(spec['train']), spec['data'], None
-    if 'toy' in d:                                  # {'toy': toy_corpus kwargs, 'eval_toy': ...}
-        train_data = toy_corpus(**{'vocab_size': config.vocab_size, **d['toy']})
-        eval_data = toy_corpus(**{'vocab_size': config.vocab_size, **d['eval_toy']}) if 'eval_toy' in d else None
+    train_config, data, tok = TrainConfig.from_dict(spec['train']), spec['data'], None
+    if 'toy' in data:                               # {'toy': toy_corpus kwargs, 'eval_toy': ...}
+        train_data = toy_corpus(**{'vocab_size': config.vocab_size, **data['toy']})
+        eval_data = toy_corpus(**{'vocab_size': config.vocab_size, **data['eval_toy']}) if 'eval_toy' in data else None
     else:                                           # {'shards': folder, 'eval_shards': folder, 'tokenizer': folder}
-        train_data, eval_data = d['shards'], d.get('eval_shards')
-        if d.get('tokenizer'):
+        train_data, eval_data = data['shards'], data.get('eval_shards')
+        if data.get('tokenizer'):
             from modernbert.tokenizer import load_tokenizer
-            tok = load_tokenizer(d['tokenizer'])
-    return train(config, cfg, train_data, eval_data, resume=resume, tokenizer=tok, never_mask_ids=d.get('never_mask_ids'))
+            tok = load_tokenizer(data['tokenizer'])
+    return train(config, train_config, train_data, eval_data, resume=resume, tokenizer=tok,
+                 never_mask_ids=data.get('never_mask_ids'))
 
 # %% ../nbs/10_train.ipynb #02d233c7
 @call_parse
 @user_errors
-def train_cli(spec:str,                  # JSON file: {"model": "tiny"|"base"|"large"|{fields}, "train": {TrainConfig fields}, "data": {...}}
+def train_cli(spec:str,                  # JSON file: {"model": "tiny"|"base"|{fields}, "train": {...}, "data": {...}}
               resume:store_true=False,   # continue from the newest complete checkpoint in out_dir
               debug:store_true=False):   # show the full traceback of an error
-    "Run a training spec; under torchrun, every process runs it (`torchrun --nproc_per_node 2 -m modernbert.train spec.json`)."
+    "Run a training spec; under torchrun every process runs it (`torchrun --nproc_per_node 2 -m modernbert.train f`)."
     run_spec(json.loads(Path(spec).read_text()), resume)
