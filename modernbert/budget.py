@@ -69,14 +69,17 @@ def bits_per_byte(model, # a `ModernBertForMaskedLM` (ours; `from_hf` loads tran
             'tokens': n_tok, 'bytes': n_bytes, 'bytes_per_token': n_bytes / n_tok}
 
 # %% ../nbs/12a_budget.ipynb #76f13e9a
-STUDY_BASE = replace(RECIPES['demo'], name='base', phases=[replace(RECIPES['demo'].phases[0], rows=4), *RECIPES['demo'].phases[1:]])
+STUDY_BASE = replace(RECIPES['demo'], name='base',
+                     phases=[replace(RECIPES['demo'].phases[0], rows=4), *RECIPES['demo'].phases[1:]])
 
 STUDY = {  # name: (what changes, overrides of the study's base recipe; None: the demo recipe as shipped)
     'base':         ('the base: 256 wide x 4 layers, vocab 4k, three phases, phase 1 batch 4 rows of 512', {}),
     'demo':         ('the demo recipe as shipped (the base with the change this study chose)', None),
     'deep6':        ('6 layers', {'model': {'num_hidden_layers': 6}}),
-    'wide384':      ('384 wide (576 GeGLU), 6 heads', {'model': {'hidden_size': 384, 'intermediate_size': 576, 'num_attention_heads': 6}}),
-    'small192':     ('192 wide (288 GeGLU), 3 heads', {'model': {'hidden_size': 192, 'intermediate_size': 288, 'num_attention_heads': 3}}),
+    'wide384':      ('384 wide (576 GeGLU), 6 heads',
+                     {'model': {'hidden_size': 384, 'intermediate_size': 576, 'num_attention_heads': 6}}),
+    'small192':     ('192 wide (288 GeGLU), 3 heads',
+                     {'model': {'hidden_size': 192, 'intermediate_size': 288, 'num_attention_heads': 3}}),
     'vocab8k':      ('vocabulary 8k', {'vocab_size': 8192}),
     'vocab16k':     ('vocabulary 16k', {'vocab_size': 16384}),
     'hf7m':         ('6 layers and vocabulary 16k (the 7.6M shape of the plain transformers run)',
@@ -131,5 +134,6 @@ def versus(rows:list[dict])->dict:
     "The best run of this library's recipe against the best transformers-route run: the four out-of-corpus scores."
     ours = next(r for r in rows if not r['run'].startswith('hf-'))
     theirs = next(r for r in rows if r['run'].startswith('hf-'))
-    wins = {k: (ours[k] < theirs[k]) if k.endswith('bpb') else (ours[k] > theirs[k]) for k in ('code_bpb', 'prose_bpb', 'code_acc', 'prose_acc')}
+    wins = {k: (ours[k] < theirs[k]) if k.endswith('bpb') else (ours[k] > theirs[k])
+            for k in ('code_bpb', 'prose_bpb', 'code_acc', 'prose_acc')}
     return {'ours': ours, 'theirs': theirs, 'wins': wins}
