@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Test the local docs preview (`_site/`, from `tools/preview.py build`) in headless Chromium.
+"""Test the local docs preview (`_site/`, rendered by pandoc with `tools/preview.py build`) in headless Chromium.
 
     python tools/test_preview.py [--build] [--shots DIR] [--chromium /usr/bin/chromium]
 
@@ -7,10 +7,11 @@ Every page listed in `_site/manifest.json` is loaded over a local http server (1
 host are blocked) and must: load (HTTP 200, no JavaScript errors, no failed local requests), have its title (the
 notebook's H1 in `<title>` and in the page's `h1`), be in the sidebar, show no error output (no error cells, no
 tracebacks, no stderr naming an Error, no notebook that nbdev could not process), load all its images
-(naturalWidth > 0), and resolve every internal link (the page exists, and so does the `#anchor` on it).
+(naturalWidth > 0), resolve every internal link (the page exists, and so does the `#anchor` on it), and show its code
+highlighted (pandoc's token spans, coloured by the page's style).
 One more line checks that nbs/sidebar.yml lists the notebooks that exist (`tools/sidebar.py`).
 Prints one line per page and then `preview: N passed, M failed`; exits 1 on any failure.
-`--shots DIR` also saves 1280x900 screenshots of the index and the attention chapter (palette PNGs).
+`--shots DIR` also saves 1280x900 screenshots of the index and the unpadding chapter (palette PNGs).
 """
 import argparse, functools, http.server, json, re, sys, threading, time
 from pathlib import Path
@@ -20,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT/'_site'
 CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
                  '--disable-background-networking', '--disable-component-update', '--disable-sync']
-SHOTS = {'index.html': 'preview_index.png', 'attention.html': 'preview_attention.png'}
+SHOTS = {'index.html': 'index.png', 'unpadding.html': 'unpadding.png'}
 
 COLLECT = r"""() => {
   const txt = e => e.innerText.trim().slice(0, 160).replace(/\s+/g, ' ');
@@ -37,6 +38,10 @@ COLLECT = r"""() => {
     stderr: stderr,
     tracebacks: [...document.querySelectorAll('.cell-output')].filter(e => e.innerText.includes('Traceback (most recent call last)')).map(txt),
     sidebar_current: !!document.querySelector('nav#sidebar a[aria-current="page"]'),
+    code_blocks: document.querySelectorAll('pre.sourceCode.python code').length,
+    highlighted: [...document.querySelectorAll('pre.sourceCode.python code')].filter(c => {
+      const tok = c.querySelector('span.kw, span.im, span.op, span.bu, span.st, span.dv, span.fu, span.cf');
+      return tok && getComputedStyle(tok).color !== getComputedStyle(c).color; }).length,
   };
 }"""
 
@@ -130,6 +135,8 @@ def run(site=SITE, chromium='/usr/bin/chromium', shots=None, timeout_ms=60000, s
                 if d['tracebacks']: problems.append(f'{len(d["tracebacks"])} traceback(s) in outputs: {d["tracebacks"][0]}')
                 broken_imgs = [i['src'] for i in d['images'] if not i['ok']]
                 if broken_imgs: problems.append(f'{len(broken_imgs)} image(s) not loaded: {", ".join(broken_imgs[:5])}')
+                if d['code_blocks'] and d['highlighted'] < d['code_blocks'] / 2:
+                    problems.append(f"code not highlighted: {d['highlighted']} of {d['code_blocks']} python blocks coloured")
                 if js_errors: problems.append(f'JavaScript error: {js_errors[0]}')
                 if bad_requests: problems.append(f'failed requests: {", ".join(sorted(set(bad_requests))[:5])}')
                 results[name] = problems
@@ -170,7 +177,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--build', action='store_true', help='run tools/preview.py build first')
     ap.add_argument('--workers', type=int, default=2, help='nbdev processing workers for --build')
-    ap.add_argument('--shots', help='save screenshots of the index and the attention chapter to this folder')
+    ap.add_argument('--shots', help='save screenshots of the index and the unpadding chapter to this folder')
     ap.add_argument('--chromium', default='/usr/bin/chromium')
     ap.add_argument('--started', type=float, help='epoch seconds when the whole run started, for the timing line')
     a = ap.parse_args(argv)
