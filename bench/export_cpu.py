@@ -4,13 +4,13 @@ float32, fixed and variable lengths. Writes results/export_bench_cpu.json.
 
     OMP_NUM_THREADS=2 python bench/export_cpu.py [--shape base] [--threads 2] [--reps 3] [--compile]
 """
-import argparse, json, statistics, tempfile, time
+import argparse, statistics, tempfile, time
 from pathlib import Path
 import torch
-from modernbert.core import ModernBertConfig
+from modernbert.core import ModernBertConfig, run_info, write_json
 from modernbert.model import ModernBertModel
 from modernbert.bench import doc_lengths, make_batches, hf_modernbert
-from modernbert.export import export_onnx, onnx_session, run_onnx, max_diff, measurement_meta
+from modernbert.export import export_onnx, onnx_session, run_onnx, max_diff
 
 p = argparse.ArgumentParser()
 p.add_argument('--shape', default='base'); p.add_argument('--threads', type=int, default=2)
@@ -68,7 +68,8 @@ with torch.inference_mode():
 for r in rows:
     base = next(x for x in rows if x['set'] == r['set'] and x['model'] == 'transformers eager (sdpa)')
     r['speed_vs_transformers_eager'] = round(r['tokens_per_s'] / base['tokens_per_s'], 2)
-cmd = 'python bench/export_cpu.py ' + ' '.join(f'--{k} {v}' for k, v in vars(a).items() if k != 'compile') + (' --compile' if a.compile else '')
-out = {'meta': measurement_meta(cmd) | {'threads': a.threads, 'shape': a.shape, 'dtype': 'float32'}, 'notes': notes, 'rows': rows}
-Path(a.out).parent.mkdir(parents=True, exist_ok=True); Path(a.out).write_text(json.dumps(out, indent=2))
+cmd = 'python bench/export_cpu.py ' + ' '.join(f'--{k} {v}' for k, v in vars(a).items() if k != 'compile')
+cmd += ' --compile' if a.compile else ''
+out = {'info': run_info(cmd) | {'threads': a.threads, 'shape': a.shape, 'dtype': 'float32'}, 'notes': notes, 'rows': rows}
+write_json(a.out, out)
 print('->', a.out)

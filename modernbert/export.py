@@ -6,20 +6,18 @@ Docs: https://modernbert-course.github.io/modernbert/export.html.md"""
 
 # %% ../nbs/14a_export.ipynb #580f6a4c
 from __future__ import annotations
-import json, os, platform, shutil, subprocess, sys, tempfile, time
-from datetime import datetime, timezone
+import json, os, shutil, subprocess, sys, tempfile
 from pathlib import Path
 import numpy as np, torch
 from torch import Tensor, nn
 from fastcore.script import call_parse
-from .core import ModernBertConfig
 from .model import ModernBertModel, ModernBertForMaskedLM
-from .finetune import ModernBertColBERT, encode_texts, pack, maxsim, split_padded, length_batches
+from .heads import ModernBertColBERT, encode_texts, pack, maxsim, split_padded, length_batches
 
 # %% auto #0
 __all__ = ['PYLATE_SCRIPT', 'PaddedExport', 'example_inputs', 'dynamic_shapes', 'export_program', 'layouts', 'max_diff',
            'export_onnx', 'onnx_session', 'run_onnx', 'check_export', 'export_folder', 'export_cli', 'pylate_python',
-           'pylate_run', 'colbert_vectors', 'compare_pylate', 'measurement_meta']
+           'pylate_run', 'colbert_vectors', 'compare_pylate']
 
 # %% ../nbs/14a_export.ipynb #988514be
 class PaddedExport(nn.Module):
@@ -237,13 +235,3 @@ def compare_pylate(col:ModernBertColBERT, tok, queries:list[str], docs:list[str]
         mrr = lambda tops: sum(1 / (t.index(r) + 1) if r in t[:10] else 0 for t, r in zip(tops, relevant)) / len(relevant)
         out |= {'mrr@10_ours': mrr(ours_top), 'mrr@10_pylate_plaid': mrr(plaid)}
     return out
-
-# %% ../nbs/14a_export.ipynb #fc40dbc9
-def measurement_meta(command:str)->dict:
-    "Where and when a stored measurement was made: machine, date (UTC), command, commit, versions."
-    try: commit = subprocess.run(['git', 'rev-parse', 'HEAD'], capture_output=True, text=True, timeout=10).stdout.strip() or None
-    except Exception: commit = None
-    try: cpu = next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
-    except Exception: cpu = platform.processor() or platform.machine()
-    return {'machine': f"{cpu} ({os.cpu_count()} cores)", 'date': datetime.now(timezone.utc).isoformat(timespec='seconds'),
-            'command': command, 'commit': commit, 'torch': torch.__version__, 'python': platform.python_version()}
