@@ -31,7 +31,8 @@ def main(argv=None):
     out.mkdir(parents=True, exist_ok=True)
     from modernbert.core import ModernBertConfig
     from modernbert.bench import (device_info, best_backend, backend_ok, check_cfg, compile_model, run_benchmark, workloads, shrink,
-                                  results_table, save_results, train_throughput, peak_flops, PEAK_BF16_TFLOPS)
+                                  results_table, save_results, train_throughput)
+    from modernbert.flops import peak_flops
     from modernbert.model import ModernBertForMaskedLM
     dry = a.dry_run
     dev = torch.device('cpu' if dry else 'cuda')
@@ -44,8 +45,8 @@ def main(argv=None):
     stage('1/4 environment')
     summary['env'] = env = device_info(dev)
     for k, v in env.items(): print(f"  {k}: {v}")
-    peak = peak_flops(dev)
-    print(f"  peak dense bf16: {peak / 1e12:.1f} TFLOP/s (PEAK_BF16_TFLOPS)" if peak else "  peak: unknown for this device (MFU not computed)")
+    peak, source = peak_flops(dev, 'bf16')
+    print(f"  peak dense bf16: {peak / 1e12:.1f} TFLOP/s ({source})" if peak else f"  peak: unknown ({source}): no MFU")
     save()
 
     best = 'sdpa' if dry else 'auto'

@@ -1,4 +1,4 @@
-"""Training throughput on CPU: our loop vs transformers' ModernBertForMaskedLM on padded batches (issue 4, Speed).
+"""Training throughput on CPU: our loop vs transformers' ModernBertForMaskedLM on padded batches.
 
 Ours: `modernbert.train.Trainer` (greedy best-fit packing, unpadded model, sparse prediction, StableAdamW).
 Theirs: transformers' `ModernBertForMaskedLM` (sdpa) fed by `DataCollatorForLanguageModeling` (dynamic padding to the
@@ -17,12 +17,12 @@ One torch thread by default: on a 2-core machine shared with other jobs, a secon
 barriers (measured: both loops ran 2-3x *slower* with 2 threads than with 1 at load ~12).
 Run: python bench/train_vs_transformers.py [--reps 3] [--steps 8] [--warmup 2] [--threads 1] [--seq-len 512] [--batch 16] [--json out.json]
 """
-import argparse, datetime, json, os, platform, random, statistics, sysconfig, tempfile, time
+import argparse, json, os, random, statistics, sysconfig, tempfile, time
 from pathlib import Path
 import torch, transformers
 from tokenizers import Tokenizer, models, pre_tokenizers, decoders, trainers
 from transformers import PreTrainedTokenizerFast, DataCollatorForLanguageModeling
-from modernbert.core import ModernBertConfig, config_to_hf_dict
+from modernbert.core import ModernBertConfig, config_to_hf_dict, run_info, write_json
 from modernbert.packing import doc_chunks
 from modernbert.train import Trainer, TrainConfig
 
@@ -113,15 +113,15 @@ def main(reps=3, steps=8, warmup=2, batch=16, threads=1, seq_len=512, out=None):
     rows_out = [dict(loop=k, tok_per_s=wall[k], tok_per_cpu_s=cpu[k], runs_tok_per_s=[round(n / w) for n, w, c in runs[k]],
                      runs_tok_per_cpu_s=[round(n / c) for n, w, c in runs[k]], ours_over_this_wall=wall['ours'] / wall[k],
                      ours_over_this_cpu=cpu['ours'] / cpu[k], ours_over_this_paired=pair(k)) for k in runs]
-    meta = dict(date=datetime.date.today().isoformat(), machine=f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
-                torch=torch.__version__, transformers=transformers.__version__, threads=torch.get_num_threads(), reps=reps, steps=steps,
-                warmup=warmup, seq_len=seq_len, hf_batch=batch, load_avg=round(os.getloadavg()[1], 1), docs=len(texts), sequences=len(seqs),
-                ours_rows=rows, ours_row_len=row_len, mean_seq_len=round(mean_len, 1), vocab=cfg.vocab_size,
-                command=f'python bench/train_vs_transformers.py --reps {reps} --steps {steps} --warmup {warmup} --threads {threads} --seq-len {seq_len} --batch {batch}')
+    cmd = (f'python bench/train_vs_transformers.py --reps {reps} --steps {steps} --warmup {warmup} --threads {threads} '
+           f'--seq-len {seq_len} --batch {batch}')
+    meta = dict(run_info(cmd), reps=reps, steps=steps, warmup=warmup, seq_len=seq_len, hf_batch=batch, docs=len(texts),
+                sequences=len(seqs), ours_rows=rows, ours_row_len=row_len, mean_seq_len=round(mean_len, 1),
+                vocab=cfg.vocab_size)
     print("\n| loop | real tokens/s (median) | real tokens per CPU-second (median) | ours / this (wall) | ours / this (CPU) | ours / this (median of run pairs) |\n|---|---|---|---|---|---|")
     for r in rows_out: print(f"| {r['loop']} | {r['tok_per_s']:,.0f} | {r['tok_per_cpu_s']:,.0f} | {r['ours_over_this_wall']:.2f}x | {r['ours_over_this_cpu']:.2f}x | {r['ours_over_this_paired']:.2f}x |")
     print(json.dumps(meta))
-    if out: json.dump(dict(meta=meta, rows=rows_out), open(out, 'w'), indent=2)
+    if out: write_json(out, dict(info=meta, rows=rows_out))
     return meta, rows_out
 
 if __name__ == '__main__':

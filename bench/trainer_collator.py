@@ -17,11 +17,11 @@ ratio packed / other arm (on CPU time; on wall time beside it), and
 packing efficiency: real tokens / (rows x row_len) for packed batches, real tokens / (batch x padded length) for padded.
 Run: python bench/trainer_collator.py [--rounds 3] [--steps 3] [--batch 16] [--row-len 1024] [--files 400] [--threads 1] [--out results/trainer_collator.json]
 """
-import argparse, datetime, json, os, platform, random, re, statistics, subprocess, sys, sysconfig, tempfile, time
+import argparse, json, random, re, statistics, sys, sysconfig, tempfile, time
 from pathlib import Path
 import torch, transformers, datasets
 from transformers import Trainer, TrainingArguments, TrainerCallback, DataCollatorForLanguageModeling
-from modernbert.core import ModernBertConfig, config_to_hf_dict
+from modernbert.core import ModernBertConfig, config_to_hf_dict, run_info, write_json
 from modernbert.model import ModernBertForMaskedLM
 from modernbert.tokenizer import train_tokenizer, config_for_tokenizer
 from modernbert.collator import PackedMLMCollator
@@ -55,11 +55,6 @@ class PadStats:
         b = self.inner(feats)
         self.stats.append((int(b['attention_mask'].sum()), b['input_ids'].numel()))
         return b
-
-def git_commit():
-    try: return subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True, check=True,
-                               cwd=Path(__file__).parent).stdout.strip()
-    except (OSError, subprocess.CalledProcessError): return None
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -119,13 +114,9 @@ def main():
                      'batch_documents': a.batch, 'steps_timed': a.steps, 'rounds': a.rounds, 'row_len': a.row_len,
                      'max_length': a.max_length, 'mask_p': 0.3, 'model': {k: getattr(cfg, k) for k in
                      ('hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size', 'vocab_size', 'local_attention')}},
-           'machine': f"{platform.node()} ({platform.machine()}, {os.cpu_count()} CPUs, {a.threads} torch thread(s))",
-           'load_average': os.getloadavg(), 'torch': torch.__version__, 'transformers': transformers.__version__,
-           'date': datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
-           'command': 'python bench/trainer_collator.py ' + ' '.join(sys.argv[1:]), 'commit': git_commit(),
+           'info': run_info('python bench/trainer_collator.py ' + ' '.join(sys.argv[1:])),
            'seconds': round(time.time() - t_start)}
-    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(a.out).write_text(json.dumps(out, indent=1))
+    write_json(a.out, out)
     print(json.dumps(ratio, indent=1), f"\nwrote {a.out}")
 
 if __name__ == '__main__': main()

@@ -1,4 +1,4 @@
-"""The paper's speed protocol against transformers, the GPU fast path checked against eager, and training throughput with MFU.
+"""The paper's speed protocol against transformers, the GPU path checked against eager, and training throughput (MFU).
 
 Docs: https://modernbert-course.github.io/modernbert/bench.html.md"""
 
@@ -6,29 +6,30 @@ Docs: https://modernbert-course.github.io/modernbert/bench.html.md"""
 
 # %% ../nbs/15_bench.ipynb #b5930669
 from __future__ import annotations
-import copy, datetime, json, math, os, platform, statistics, subprocess, sys, time, warnings
+import copy, json, math, os, statistics, subprocess, sys, time, warnings
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import torch
 from torch import nn
-from .core import ModernBertConfig, config_to_hf_dict, has_flash_attn, autocast_ctx, in_test, user_errors, ATTN_IMPLS
+from .core import (ModernBertConfig, config_to_hf_dict, has_flash_attn, autocast_ctx, user_errors, ATTN_IMPLS,
+                             check, md_table, run_info, write_json)
 from .attention import ATTN_BACKENDS, AUTO_ORDER, lengths_to_cu_seqlens
 from .geglu import ModernBertMLP
 from .model import ModernBertModel, ModernBertForMaskedLM, ModernBertEmbeddings, ModernBertPredictionHead
 from .optim import StableAdamW, param_groups
+from .flops import batch_flops, peak_flops
 try: from fastcore.script import call_parse, store_true
 except ImportError:  # a bare GPU image without fastcore: everything still imports; only the CLI decorator is a no-op
     def call_parse(f): return f
     store_true = bool
 
 # %% auto #0
-__all__ = ['PAPER_SETS', 'PRESETS', 'COMPILED_PARTS', 'HF_IMPLS', 'PEAK_BF16_TFLOPS', 'Workload', 'doc_lengths', 'workloads',
-           'shrink', 'make_batches', 'check_cfg', 'backend_errors', 'backend_ok', 'best_backend', 'compile_model',
-           'Contender', 'hf_modernbert', 'bert_like', 'build_contender', 'build_contenders', 'default_models',
-           'time_pass', 'output_diffs', 'bench_workload', 'probe_max_batch', 'max_batch_size', 'device_info',
-           'add_ratios', 'batch_sizes', 'run_benchmark', 'results_table', 'plot_results', 'save_results', 'bench_cli',
-           'attn_pairs', 'model_flops_per_token', 'peak_flops', 'random_packed_batch', 'batch_flops',
-           'train_throughput']
+__all__ = ['PAPER_SETS', 'PRESETS', 'COMPILED_PARTS', 'HF_IMPLS', 'Workload', 'doc_lengths', 'workloads', 'shrink',
+           'make_batches', 'check_cfg', 'backend_errors', 'backend_ok', 'best_backend', 'compile_model', 'Contender',
+           'hf_modernbert', 'bert_like', 'build_contender', 'build_contenders', 'default_models', 'time_pass',
+           'output_diffs', 'bench_workload', 'probe_max_batch', 'max_batch_size', 'device_info', 'add_ratios',
+           'batch_sizes', 'run_benchmark', 'results_table', 'plot_results', 'save_results', 'bench_cli',
+           'random_packed_batch', 'train_throughput']
 
 # %% ../nbs/15_bench.ipynb #1b5079e1
 @dataclass
@@ -54,11 +55,12 @@ PAPER_SETS = {  # name: (mean, std, clamp high, length class, documents at scale
     'fixed 8192':            (8192, 0,    8192, 8192, 1),
     'variable N(4096,1024)': (4096, 1024, 8192, 8192, 2),
 }
-PRESETS = {'paper': list(PAPER_SETS), 'foundation': list(PAPER_SETS)[:3], 'short': list(PAPER_SETS)[:2], 'long': list(PAPER_SETS)[2:]}
+PRESETS = {'paper': list(PAPER_SETS), 'quick': list(PAPER_SETS)[:3], 'short': list(PAPER_SETS)[:2],
+           'long': list(PAPER_SETS)[2:]}
 
 def workloads(preset:str='paper', scale:float=1, docs:int|None=None, seed:int=0)->list[Workload]:
     "The sets of `preset` with `scale` x the CPU document counts, or `docs` documents in every set (the paper: 8192)."
-    if preset not in PRESETS: raise ValueError(f"unknown preset {preset!r}; choose one of {list(PRESETS)}")
+    check(preset in PRESETS, f"unknown preset {preset!r}; choose one of {list(PRESETS)}")
     out = []
     for name in PRESETS[preset]:
         mean, std, hi, cls, n = PAPER_SETS[name]
@@ -66,16 +68,17 @@ def workloads(preset:str='paper', scale:float=1, docs:int|None=None, seed:int=0)
     return out
 
 def shrink(wls:list, div:int=8)->list[Workload]:
-    "The sets with every length (and the numbers in their names) divided by `div`: the protocol on a tiny model in seconds."
+    "The sets with every length (and the numbers in their names) divided by `div`: the protocol on a tiny model."
     import re
-    return [Workload(re.sub(r'\d+', lambda m: str(int(m.group()) // div), w.name), [max(2, l // div) for l in w.lengths],
-                     w.length_class // div) for w in wls]
+    return [Workload(re.sub(r'\d+', lambda m: str(int(m.group()) // div), w.name),
+                     [max(2, l // div) for l in w.lengths], w.length_class // div) for w in wls]
 
 # %% ../nbs/15_bench.ipynb #689b03bf
 def make_batches(lengths:list, bs:int, device='cpu', seed:int=0, vocab_size:int=50368)->list[tuple]:
     "Random documents of `lengths`, cut in order into padded batches of `bs`: [(ids (b, L), mask (b, L)), ...]."
     g = torch.Generator().manual_seed(seed)
-    docs = torch.randint(min(100, vocab_size // 2), min(16000, vocab_size), (sum(lengths),), generator=g).split(list(lengths))
+    ids = torch.randint(min(100, vocab_size // 2), min(16000, vocab_size), (sum(lengths),), generator=g)
+    docs = ids.split(list(lengths))
     out = []
     for i in range(0, len(docs), bs):
         chunk = docs[i:i + bs]
@@ -88,14 +91,15 @@ def make_batches(lengths:list, bs:int, device='cpu', seed:int=0, vocab_size:int=
 # %% ../nbs/15_bench.ipynb #77f9ba06
 def check_cfg(**kw)->ModernBertConfig:
     "A 3-layer config with the real head dim (64) and window (128): what the kernels see at base shape, in a second."
-    return ModernBertConfig.tiny(**{**dict(hidden_size=128, num_attention_heads=2, intermediate_size=192, num_hidden_layers=3,
-                                           local_attention=128), **kw})
+    shape = dict(hidden_size=128, num_attention_heads=2, intermediate_size=192, num_hidden_layers=3,
+                 local_attention=128)
+    return ModernBertConfig.tiny(**{**shape, **kw})
 
 def _rel(a, b)->float: return ((a.float() - b.float()).norm() / b.float().norm().clamp_min(1e-12)).item()
 
 def backend_errors(impl:str, device='cpu', cfg:ModernBertConfig|None=None, lengths=(300, 77, 5, 130),
                    dtype=torch.bfloat16, training:bool=True, seed:int=0)->dict:
-    "Relative errors of backend `impl` in `dtype` vs eager in float32 (hidden states; gradients when `training`), and eager's own in `dtype`."
+    "Relative errors of `impl` in `dtype` vs fp32 eager (outputs; gradients if `training`), and eager's own in `dtype`."
     cfg, dev = cfg or check_cfg(), torch.device(device)
     torch.manual_seed(seed)
     ref = ModernBertForMaskedLM(cfg.replace(attn_implementation='eager')).to(dev)
@@ -103,7 +107,8 @@ def backend_errors(impl:str, device='cpu', cfg:ModernBertConfig|None=None, lengt
     kw = dict(cu_seqlens=lengths_to_cu_seqlens(lengths, dev), max_seqlen=max(lengths))
     def run(name, low):
         m = ModernBertForMaskedLM(cfg.replace(attn_implementation=name)).to(dev); m.load_state_dict(ref.state_dict())
-        with torch.inference_mode(): h = copy.deepcopy(m.model).eval().to(dtype if low else torch.float32)(ids, **kw).last_hidden_state
+        encoder = copy.deepcopy(m.model).eval().to(dtype if low else torch.float32)
+        with torch.inference_mode(): h = encoder(ids, **kw).last_hidden_state
         if not training: return h, {}
         with autocast_ctx(dev, dtype, enabled=low): m(ids, labels=ids, **kw).loss.backward()   # loss on every token
         return h, {n: p.grad for n, p in m.named_parameters() if p.grad is not None}
@@ -117,7 +122,8 @@ def backend_errors(impl:str, device='cpu', cfg:ModernBertConfig|None=None, lengt
 
 def backend_ok(errs:dict, slack:float=2.0, floor:float=1e-3)->bool:
     "True when every error of the backend is within `slack` x eager's own low-precision error, plus `floor`."
-    return all(v <= slack * errs[k.replace('impl', 'eager_low')] + floor for k, v in errs.items() if k.startswith('impl'))
+    own = lambda k: errs[k.replace('impl', 'eager_low')]                 # eager's error on the same quantity
+    return all(v <= slack * own(k) + floor for k, v in errs.items() if k.startswith('impl'))
 
 # %% ../nbs/15_bench.ipynb #ac6185f2
 def best_backend(device='cpu', training:bool=True, check_all:bool=False, **kw)->tuple[str, dict]:
@@ -125,7 +131,8 @@ def best_backend(device='cpu', training:bool=True, check_all:bool=False, **kw)->
     dev, best, report = torch.device(device), None, {}
     for name in AUTO_ORDER.get(dev.type, ('sdpa',)):
         if best and not check_all: break
-        if not ATTN_BACKENDS[name][1](dev, training): report[name] = f'unavailable: needs {ATTN_BACKENDS[name][2]}'; continue
+        if not ATTN_BACKENDS[name][1](dev, training):
+            report[name] = f'unavailable: needs {ATTN_BACKENDS[name][2]}'; continue
         try: report[name] = errs = backend_errors(name, dev, training=training, **kw)
         except Exception as e: report[name] = f'failed: {type(e).__name__}: {str(e).splitlines()[0][:160]}'; continue
         if backend_ok(errs): best = best or name
@@ -141,21 +148,24 @@ def compile_model(model:nn.Module,          # ModernBertModel or ModernBertForMa
                   amp_dtype=None,           # autocast dtype of the trial, as it will be used (e.g. torch.bfloat16)
                   **kw,                     # passed to `torch.compile` (mode, backend, options)
                  )->bool:                   # True when compiled, False when it fell back to eager
-    "Compile the embeddings, MLPs and MLM head of `model` in place, try them once, and fall back to eager with a warning on failure."
+    "Compile the embeddings, MLPs and MLM head of `model` in place, try them once, else warn and fall back to eager."
     parts = [m for m in model.modules() if isinstance(m, COMPILED_PARTS)]
     for m in parts: m.compile(dynamic=dynamic, **kw)
     p = next(model.parameters())
     ids = torch.randint(5, model.config.vocab_size, (40,), device=p.device)
     batch = dict(cu_seqlens=lengths_to_cu_seqlens([23, 17], p.device), max_seqlen=23)
     try:
-        with torch.inference_mode(not backward), autocast_ctx(p.device, amp_dtype or p.dtype, enabled=amp_dtype is not None):
+        amp = autocast_ctx(p.device, amp_dtype or p.dtype, enabled=amp_dtype is not None)
+        with torch.inference_mode(not backward), amp:
             out = model(ids, **batch)
-            if backward: (out.logits if out.logits is not None else out.last_hidden_state).float().square().mean().backward()
+            y = out.logits if out.logits is not None else out.last_hidden_state
+            if backward: y.float().square().mean().backward()
         model.zero_grad(set_to_none=True)
         return True
     except Exception as e:
         for m in parts: m._compiled_call_impl = None   # what `Module.compile` set: back to the eager forward
-        warnings.warn(f"torch.compile failed, running eagerly: {type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else ''}")
+        first = str(e).splitlines()[0][:200] if str(e) else ''
+        warnings.warn(f"torch.compile failed, running eagerly: {type(e).__name__}: {first}")
         return False
 
 # %% ../nbs/15_bench.ipynb #1a42630f
@@ -176,14 +186,16 @@ HF_IMPLS = {'sdpa': 'sdpa', 'flex': 'flex_attention', 'fa2': 'flash_attention_2'
 def hf_modernbert(cfg:ModernBertConfig, impl:str='sdpa')->nn.Module:
     "transformers' `ModernBertModel` of `cfg` with attention `impl` (random weights)."
     import transformers
-    return transformers.ModernBertModel(transformers.ModernBertConfig(**config_to_hf_dict(cfg), attn_implementation=impl))
+    hf_config = transformers.ModernBertConfig(**config_to_hf_dict(cfg), attn_implementation=impl)
+    return transformers.ModernBertModel(hf_config)
 
 def bert_like(cfg:ModernBertConfig)->nn.Module:
-    "transformers' `BertModel` with `cfg`'s width, depth and heads and an MLP as large as the GeGLU (sdpa, 512 positions)."
+    "transformers' `BertModel` with `cfg`'s width, depth and heads and an MLP as large as the GeGLU (512 positions)."
     import transformers
     return transformers.BertModel(transformers.BertConfig(vocab_size=cfg.vocab_size, hidden_size=cfg.hidden_size,
         num_hidden_layers=cfg.num_hidden_layers, num_attention_heads=cfg.num_attention_heads,
-        intermediate_size=cfg.intermediate_size * 3 // 2, max_position_embeddings=512, attn_implementation='sdpa'), add_pooling_layer=False)
+        intermediate_size=cfg.intermediate_size * 3 // 2, max_position_embeddings=512, attn_implementation='sdpa'),
+        add_pooling_layer=False)
 
 # %% ../nbs/15_bench.ipynb #9d2a2bdf
 def build_contender(name:str, cfg:ModernBertConfig, device='cpu', dtype=torch.float32,
@@ -191,21 +203,22 @@ def build_contender(name:str, cfg:ModernBertConfig, device='cpu', dtype=torch.fl
                     impl:str='auto',           # our attention backend
                     compile_kw:dict|None=None, # for 'ours+compile': options of `torch.compile`
                    )->Contender:
-    "Contender `name` on `device` in `dtype`: 'ours', 'ours+compile', 'sdpa', 'flex', 'fa2' (transformers' ModernBERT) or 'bert'."
+    "Contender `name` in `dtype`: 'ours', 'ours+compile', 'sdpa', 'flex', 'fa2' (transformers' ModernBERT) or 'bert'."
     if name in ('ours', 'ours+compile'):
-        m = ModernBertModel.from_hf(ref, attn_implementation=impl) if ref is not None else ModernBertModel(cfg.replace(attn_implementation=impl))
+        if ref is not None: m = ModernBertModel.from_hf(ref, attn_implementation=impl)
+        else: m = ModernBertModel(cfg.replace(attn_implementation=impl))
         m = m.eval().to(device, dtype)
         compiled = name == 'ours+compile' and compile_model(m, **(compile_kw or {}))
         return Contender(name, 'ours', m.attn_impl(device) + (' + compile' if compiled else ''), m)
     if name == 'bert': return Contender(name, 'bert', 'sdpa', bert_like(cfg).eval().to(device, dtype), 512)
-    if name not in HF_IMPLS: raise ValueError(f"unknown contender {name!r}; choose from ours, ours+compile, {', '.join(HF_IMPLS)}, bert")
+    check(name in HF_IMPLS, f"unknown contender {name!r}; choose from ours, ours+compile, {', '.join(HF_IMPLS)}, bert")
     m = hf_modernbert(cfg, HF_IMPLS[name])
     if ref is not None: m.load_state_dict(ref.state_dict())
     return Contender(name, 'transformers', HF_IMPLS[name], m.eval().to(device, dtype))
 
 def build_contenders(names, cfg:ModernBertConfig, device='cpu', dtype=torch.float32, impl:str='auto', seed:int=0,
                      compile_kw:dict|None=None)->dict:
-    "{name: Contender}, every ModernBERT with the same random weights; a contender that cannot run here maps to the reason."
+    "{name: Contender}, every ModernBERT with the same random weights; one that cannot run here maps to the reason."
     torch.manual_seed(seed)
     ref, out = hf_modernbert(cfg), {}
     for n in names:
@@ -223,7 +236,7 @@ def _sync(device):
     if torch.device(device).type == 'cuda': torch.cuda.synchronize()
 
 def time_pass(c:Contender, batches:list, device='cpu', keep:int=0)->tuple:
-    "(seconds for one inference pass of `c` over `batches`, hidden states of the first `keep` documents' real tokens or None)."
+    "(seconds of one inference pass of `c` over `batches`, hidden states of the first `keep` documents or None)."
     _sync(device); t, kept = time.perf_counter(), None
     with torch.inference_mode():
         for i, (ids, mask) in enumerate(batches):
@@ -235,25 +248,28 @@ def time_pass(c:Contender, batches:list, device='cpu', keep:int=0)->tuple:
 def output_diffs(cs:dict, kept:dict)->dict:
     "Relative difference of each ModernBERT's kept hidden states from the first transformers contender's."
     ref = next((k for k in kept if cs[k].family == 'transformers'), None)
-    return {k: _rel(h, kept[ref]) for k, h in kept.items() if ref and k != ref and cs[k].family != 'bert' and h.shape == kept[ref].shape}
+    same = lambda k, h: ref and k != ref and cs[k].family != 'bert' and h.shape == kept[ref].shape
+    return {k: _rel(h, kept[ref]) for k, h in kept.items() if same(k, h)}
 
 # %% ../nbs/15_bench.ipynb #0d0fc636
 def bench_workload(cs:dict, wl:Workload, bs:dict, device='cpu', reps:int=3, seed:int=0,
                    max_warmup_s:float|None=None, # skip a contender whose warm-up (compiling) takes longer
                    log=print)->list[dict]:
-    "Rows of tokens/s for every contender in `cs` that takes `wl`'s lengths: check, warm up, then `reps` interleaved passes; medians."
+    "Tokens/s of every contender that takes `wl`'s lengths: check, warm up, `reps` interleaved passes; medians."
     cs = {k: c for k, c in cs.items() if isinstance(c, Contender) and max(wl.lengths) <= c.max_len}
     if not cs: return []
     vocab = next(iter(cs.values())).model.config.vocab_size
     batches, kept, notes, keep = {}, {}, {}, min([4] + [bs[k] for k in cs])
-    for k, c in list(cs.items()):                                   # warm-up and output check; halve the batch on out-of-memory
+    for k, c in list(cs.items()):                     # warm-up and output check; halve the batch on out-of-memory
         while bs[k] > 0:
             batches[k] = make_batches(wl.lengths, bs[k], device, seed, vocab)
             try: t, kept[k] = time_pass(c, batches[k], device, keep); break
             except torch.cuda.OutOfMemoryError:
-                del batches[k]; torch.cuda.empty_cache(); bs = {**bs, k: bs[k] // 2}; notes[k] = 'batch halved after OOM'
+                del batches[k]; torch.cuda.empty_cache()
+                bs = {**bs, k: bs[k] // 2}; notes[k] = 'batch halved after OOM'
             except Exception as e:
-                del batches[k]; notes[k] = f'skipped: {type(e).__name__}: {str(e).splitlines()[0][:100] if str(e) else ""}'; break
+                del batches[k]; first = str(e).splitlines()[0][:100] if str(e) else ''
+                notes[k] = f'skipped: {type(e).__name__}: {first}'; break
         if k not in batches or (max_warmup_s and t > max_warmup_s):
             if k in batches: notes[k] = f'skipped: warm-up took {t:.0f} s, more than {max_warmup_s:.0f} s'
             elif not notes.get(k, '').startswith('skipped'): notes[k] = 'skipped: out of memory at batch 1'
@@ -261,13 +277,14 @@ def bench_workload(cs:dict, wl:Workload, bs:dict, device='cpu', reps:int=3, seed
     if torch.device(device).type == 'cuda': torch.cuda.empty_cache()
     names, times = list(cs), {k: [] for k in cs}
     for r in range(reps if names else 0):
-        for k in names[r % len(names):] + names[:r % len(names)]: times[k].append(time_pass(cs[k], batches[k], device)[0])
+        for k in names[r % len(names):] + names[:r % len(names)]:       # a rotating order
+            times[k].append(time_pass(cs[k], batches[k], device)[0])
     diffs, rows = output_diffs(cs, {k: v for k, v in kept.items() if k in cs}), []
     for k in names:
         s = statistics.median(times[k])
-        rows.append(dict(workload=wl.name, model=k, family=cs[k].family, backend=cs[k].backend, bs=bs[k], docs=len(wl.lengths),
-                         tokens=wl.tokens, padded=sum(i.numel() for i, _ in batches[k]), seconds=s, tok_s=wl.tokens / s,
-                         times=times[k], rel_diff=diffs.get(k), note=notes.get(k, '')))
+        rows.append(dict(workload=wl.name, model=k, family=cs[k].family, backend=cs[k].backend, bs=bs[k],
+                         docs=len(wl.lengths), tokens=wl.tokens, padded=sum(i.numel() for i, _ in batches[k]),
+                         seconds=s, tok_s=wl.tokens / s, times=times[k], rel_diff=diffs.get(k), note=notes.get(k, '')))
         log(f"  {wl.name:22s} {k:13s} {rows[-1]['tok_s']:>12,.0f} tok/s  (batch {bs[k]}, median of {reps}: {s:.3f} s)")
     rows += [dict(workload=wl.name, model=k, note=v) for k, v in notes.items() if v.startswith('skipped')]
     return rows
@@ -303,21 +320,25 @@ def probe_max_batch(fits,                           # fits(b) -> bool, True for 
 def _probe_main(spec:dict):
     "Child-process entry of `max_batch_size`: build one contender, print `OK/OOM L b` per try and `MAX L b` per length."
     p = lambda s: print(s, flush=True)
-    c = build_contender(spec['name'], ModernBertConfig(**spec['cfg']), spec['device'], getattr(torch, spec['dtype']), impl=spec['impl'])
+    c = build_contender(spec['name'], ModernBertConfig(**spec['cfg']), spec['device'], getattr(torch, spec['dtype']),
+                        impl=spec['impl'])
     for L, cap in spec['caps'].items():
         L = int(L)
-        best = probe_max_batch(lambda b: _fits(c, L, b, spec['device']), cap, lambda ok, b: p(f"{'OK' if ok else 'OOM'} {L} {b}"))
+        report = lambda ok, b: p(f"{'OK' if ok else 'OOM'} {L} {b}")
+        best = probe_max_batch(lambda b: _fits(c, L, b, spec['device']), cap, report)
         p(f"MAX {L} {best}")
 
 # %% ../nbs/15_bench.ipynb #f7ff9e4b
 def max_batch_size(name:str, cfg:ModernBertConfig, caps:dict, device='cuda', dtype=torch.bfloat16, impl:str='auto',
                    timeout:float=300)->dict:
-    "{length: largest batch} for contender `name`, searched in a child process; `caps` is {length: most documents worth trying}."
+    "{length: largest batch} of contender `name`, searched in a child; `caps`: {length: most documents worth trying}."
     import modernbert
     spec = dict(name=name, cfg=asdict(cfg), caps=caps, device=str(device), dtype=str(dtype).split('.')[-1], impl=impl)
-    env = {**os.environ, 'PYTHONPATH': os.pathsep.join(p for p in (str(Path(modernbert.__file__).parent.parent), os.environ.get('PYTHONPATH')) if p)}
+    paths = (str(Path(modernbert.__file__).parent.parent), os.environ.get('PYTHONPATH'))
+    env = {**os.environ, 'PYTHONPATH': os.pathsep.join(p for p in paths if p)}
     code = "import sys, json; from modernbert.bench import _probe_main; _probe_main(json.loads(sys.argv[1]))"
-    try: out = subprocess.run([sys.executable, '-c', code, json.dumps(spec)], capture_output=True, text=True, timeout=timeout, env=env).stdout
+    try: out = subprocess.run([sys.executable, '-c', code, json.dumps(spec)], capture_output=True, text=True,
+                              timeout=timeout, env=env).stdout
     except subprocess.TimeoutExpired as e: out = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or '')
     found = {}
     for line in out.splitlines():
@@ -328,24 +349,17 @@ def max_batch_size(name:str, cfg:ModernBertConfig, caps:dict, device='cuda', dty
     return found
 
 # %% ../nbs/15_bench.ipynb #6be86f5e
-def _cpu_name():
-    try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
-    except Exception: return platform.processor() or platform.machine()
-
 def device_info(device)->dict:
-    "What the numbers were measured on: the card or CPU, driver, library versions, threads, load."
-    import transformers
+    "What the numbers were measured on: `core.run_info` plus the device, its memory and driver, and flash-attn."
     d = torch.device(device)
-    info = dict(date=datetime.date.today().isoformat(), device=d.type, torch=torch.__version__,
-                transformers=transformers.__version__, python=platform.python_version(), threads=torch.get_num_threads(),
-                cpus=os.cpu_count(), load_avg=[round(x, 2) for x in os.getloadavg()], flash_attn=has_flash_attn())
+    info = dict(run_info(), device=d.type, flash_attn=has_flash_attn())
     if d.type == 'cuda':
         info.update(card=torch.cuda.get_device_name(d), cuda=torch.version.cuda,
                     memory_gib=round(torch.cuda.get_device_properties(d).total_memory / 2**30, 1))
         try: info['driver'] = subprocess.run(['nvidia-smi', '--query-gpu=driver_version', '--format=csv,noheader'],
                                              capture_output=True, text=True, timeout=20).stdout.split()[0]
         except Exception: info['driver'] = 'unknown'
-    else: info['card'] = f"{_cpu_name()} ({os.cpu_count()} cores)"
+    else: info['card'] = info['machine']
     return info
 
 def add_ratios(rows:list)->list:
@@ -360,13 +374,13 @@ def add_ratios(rows:list)->list:
 # %% ../nbs/15_bench.ipynb #f1a2e9c3
 def batch_sizes(models:list, cfg:ModernBertConfig, wls:list, device, dtype, bs:int|None=None, search:bool=False,
                 impl:str='auto', log=print)->dict:
-    "{model: {length class: documents per batch}}: `bs` if given, else searched in subprocesses if `search`, else whole sets."
+    "{model: {length class: documents per batch}}: `bs` if given, else searched if `search`, else whole sets."
     caps = {w.length_class: max(len(v.lengths) for v in wls if v.length_class == w.length_class) for w in wls}
     caps = {L: n for L, n in caps.items() if L <= cfg.max_position_embeddings}
     sizes = {k: dict(caps) if bs is None else {L: bs for L in caps} for k in models}
     if bs is not None or not search: return sizes
     if torch.device(device).type == 'cuda': torch.cuda.empty_cache()       # the children need the memory
-    shared = {'ours+compile': 'ours', 'flex': 'sdpa', 'fa2': 'sdpa'}        # same memory profile (sdpa's is the largest)
+    shared = {'ours+compile': 'ours', 'flex': 'sdpa', 'fa2': 'sdpa'}     # same memory profile (sdpa's is the largest)
     for k in [k for k in models if k not in shared or shared[k] not in models]:
         c = {L: n for L, n in caps.items() if k != 'bert' or L <= 512}
         found = max_batch_size(k, cfg, c, device, dtype, impl)
@@ -385,12 +399,13 @@ def run_benchmark(preset='paper',          # a preset name or a list of `Workloa
                   impl:str='auto', seed:int=0,
                   compile_kw:dict|None=None, # options of `torch.compile` for 'ours+compile'
                   log=print)->dict:
-    "The paper's protocol on `device`: batch sizes, contenders with one set of weights, interleaved timing; {'meta', 'rows'}."
+    "The paper's protocol on `device`: batch sizes, contenders with one weight set, interleaved timing; {meta, rows}."
     dev = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
-    gpu, cfg, load0 = dev.type == 'cuda', cfg or ModernBertConfig.base(), round(os.getloadavg()[0], 2)
+    gpu, cfg = dev.type == 'cuda', cfg or ModernBertConfig.base()
     dtype = dtype or (torch.bfloat16 if gpu else torch.float32)
     wls = workloads(preset, scale or (64 if gpu else 1), docs, seed) if isinstance(preset, str) else list(preset)
-    models = [k for k in models or default_models(dev) if k != 'bert' or any(max(w.lengths) <= 512 for w in wls)]  # BERT: 512 positions
+    short = any(max(w.lengths) <= 512 for w in wls)
+    models = [k for k in models or default_models(dev) if k != 'bert' or short]        # BERT: 512 positions
     sizes = batch_sizes(models, cfg, wls, dev, dtype, bs, gpu if search is None else search, impl, log)
     cs = build_contenders(models, cfg, dev, dtype, impl, seed, compile_kw)
     for k, c in cs.items(): log(f"  {k:13s} {c if isinstance(c, str) else c.backend}")
@@ -400,30 +415,26 @@ def run_benchmark(preset='paper',          # a preset name or a list of `Workloa
         rows += bench_workload(cs, wl, {k: v.get(wl.length_class, 1) for k, v in sizes.items()}, dev, reps, seed,
                                max_warmup_s=120 if gpu else None, log=log)
     ours = next((c.backend for c in cs.values() if isinstance(c, Contender) and c.name == 'ours'), None)
-    meta = dict(device_info(dev), load_avg_start=load0, cfg={k: v for k, v in asdict(cfg).items() if k != 'layer_types'}, dtype=str(dtype).split('.')[-1],
-                reps=reps, sets=[repr(w) for w in wls], ours_backend=ours, command=' '.join([Path(sys.argv[0]).name] + sys.argv[1:]))
+    meta = dict(device_info(dev), cfg={k: v for k, v in asdict(cfg).items() if k != 'layer_types'},
+                dtype=str(dtype).split('.')[-1], reps=reps, sets=[repr(w) for w in wls], ours_backend=ours)
     return dict(meta=meta, rows=add_ratios(rows))
 
 # %% ../nbs/15_bench.ipynb #862cd7f3
 def results_table(res:dict)->str:
     "Markdown table of `run_benchmark` results, with each row's ratio to transformers' fastest ModernBERT on its set."
-    m = res['meta']
-    shared = f"; load average {m.get('load_avg_start', '?')} at the start, {m['load_avg'][0]} at the end (a shared machine)" if m['device'] == 'cpu' else ''
-    out = [f"{m['card']}, {m['dtype']}, torch {m['torch']}, transformers {m['transformers']}, {m['date']}; tokens/s = real tokens / "
-           f"median of {m['reps']} interleaved passes over the set{shared}",
-           '', '| set | model | attention | batch | tokens | padded | tokens/s | vs transformers best | rel. diff |',
-           '|---|---|---|--:|--:|--:|--:|--:|--:|']
+    m, rows = res['meta'], []
     for r in res['rows']:
-        if 'tok_s' not in r: out.append(f"| {r['workload']} | {r['model']} | {r['note']} | | | | | | |"); continue
+        if 'tok_s' not in r: rows.append(dict(set=r['workload'], model=r['model'], attention=r['note'])); continue
         ratio = '' if r['ratio'] is None else f"{r['ratio']:.2f}x"
-        if r['family'] == 'ours' and ratio: ratio = f"**{ratio}**"
-        diff = '' if r['rel_diff'] is None else f"{r['rel_diff']:.0e}"
-        out.append(f"| {r['workload']} | {r['model']} | {r['backend']} | {r['bs']} | {r['tokens']:,} | {r['padded']:,} | "
-                   f"{r['tok_s']:,.0f} | {ratio} | {diff} |")
-    return '\n'.join(out)
+        rows.append({'set': r['workload'], 'model': r['model'], 'attention': r['backend'], 'batch': r['bs'],
+                     'tokens': r['tokens'], 'padded': r['padded'], 'tokens/s': round(r['tok_s']),
+                     'vs transformers best': f"**{ratio}**" if r['family'] == 'ours' and ratio else ratio,
+                     'rel. diff': '' if r['rel_diff'] is None else f"{r['rel_diff']:.0e}"})
+    return (f"{m['card']}, {m['dtype']}, torch {m['torch']}; tokens/s = real tokens / median of {m['reps']} "
+            f"interleaved passes over the set\n\n" + md_table(rows))
 
 def plot_results(res:dict, path=None):
-    "Grouped bars of tokens/s per set and model (log scale when they span 20x), ratios over ours' bars; saved to `path` when given."
+    "Grouped bars of tokens/s per set and model (log scale past 20x), ratios over ours' bars; saved to `path` if given."
     import matplotlib.pyplot as plt
     rows = [r for r in res['rows'] if 'tok_s' in r]
     sets, models = list(dict.fromkeys(r['workload'] for r in rows)), list(dict.fromkeys(r['model'] for r in rows))
@@ -434,13 +445,14 @@ def plot_results(res:dict, path=None):
         xs = [sets.index(r['workload']) + (j - (len(models) - 1) / 2) * w for r in mine]
         ax.bar(xs, [r['tok_s'] for r in mine], w, color=f"C{j}", label=k)
         for x, r in zip(xs, mine):
-            if r['family'] == 'ours' and r['ratio']: ax.text(x, r['tok_s'] * 1.08, f"{r['ratio']:.2f}x", ha='center', fontsize=8)
+            if r['family'] == 'ours' and r['ratio']:
+                ax.text(x, r['tok_s'] * 1.08, f"{r['ratio']:.2f}x", ha='center', fontsize=8)
     log = max(r['tok_s'] for r in rows) > 20 * min(r['tok_s'] for r in rows)
     if log: ax.set_yscale('log')
     top = max(r['tok_s'] for r in rows); ax.set_ylim(top=top * (2.0 if log else 1.18))   # room for the ratio labels
     ax.set_xticks(range(len(sets)), sets, fontsize=8); ax.set_ylabel('tokens / s' + (' (log)' if log else ''))
     ax.legend(fontsize=8, ncol=len(models), loc='upper center', bbox_to_anchor=(0.5, -0.1), frameon=False)
-    m = res['meta']; ax.set_title(f"{m['card']}, {m['dtype']}, {m['date']}", fontsize=9)
+    m = res['meta']; ax.set_title(f"{m['card']}, {m['dtype']}", fontsize=9)
     fig.tight_layout()
     if path: fig.savefig(path, dpi=120)
     return fig
@@ -448,7 +460,7 @@ def plot_results(res:dict, path=None):
 def save_results(res:dict, out='bench_results')->Path:
     "Write `results.json`, `results.md` and `results.png` into the folder `out`."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    (out/'results.json').write_text(json.dumps(res, indent=2, default=str))
+    write_json(out/'results.json', res)
     (out/'results.md').write_text(results_table(res) + '\n')
     import matplotlib.pyplot as plt
     plt.close(plot_results(res, out/'results.png'))
@@ -456,86 +468,58 @@ def save_results(res:dict, out='bench_results')->Path:
 
 # %% ../nbs/15_bench.ipynb #eed74deb
 def _check_bench_flags(preset, shape, device, dtype, models, scale, docs, reps, bs, impl, out):
-    "Every flag of `modernbert-bench` checked before any model is built: a `ValueError` naming the flag and the choices."
-    if preset not in PRESETS: raise ValueError(f"--preset {preset}: choose one of {', '.join(PRESETS)}")
-    if shape not in ('base', 'large', 'tiny'): raise ValueError(f"--shape {shape}: choose base, large or tiny")
-    if dtype not in (None, 'float32', 'bfloat16'): raise ValueError(f"--dtype {dtype}: choose float32 or bfloat16")
+    "Every flag of `modernbert-bench` checked before any model is built: an error naming the flag and the choices."
+    check(preset in PRESETS, f"--preset {preset}: choose one of {', '.join(PRESETS)}")
+    check(shape in ('base', 'large', 'tiny'), f"--shape {shape}: choose base, large or tiny")
+    check(dtype in (None, 'float32', 'bfloat16'), f"--dtype {dtype}: choose float32 or bfloat16")
     known = ['ours', 'ours+compile', *HF_IMPLS, 'bert']
-    if models and (bad := [m for m in models.split(',') if m.strip() not in known]): raise ValueError(f"--models: unknown {bad}; choose from {', '.join(known)}")
-    if impl not in ATTN_IMPLS: raise ValueError(f"--impl {impl}: choose one of {', '.join(ATTN_IMPLS)}")
-    if scale is not None and not (math.isfinite(scale) and scale > 0): raise ValueError(f"--scale {scale} must be a finite number > 0")
-    for k, v in (('docs', docs), ('reps', reps), ('bs', bs)):
-        if v is not None and v < 1: raise ValueError(f"--{k} {v} must be >= 1")
+    bad = [m for m in (models or '').split(',') if models and m.strip() not in known]
+    check(not bad, f"--models: unknown {bad}; choose from {', '.join(known)}")
+    check(impl in ATTN_IMPLS, f"--impl {impl}: choose one of {', '.join(ATTN_IMPLS)}")
+    check(scale is None or (math.isfinite(scale) and scale > 0), f"--scale {scale} must be a finite number > 0")
+    for k, v in (('docs', docs), ('reps', reps), ('bs', bs)): check(v is None or v >= 1, f"--{k} {v} must be >= 1")
     if device is not None:
         try: d = torch.device(device)
-        except RuntimeError: raise ValueError(f"--device {device}: not a device name; use cpu, cuda or cuda:N") from None
-        if d.type == 'cuda' and not torch.cuda.is_available(): raise ValueError(f"--device {device}: no CUDA GPU is visible here; use --device cpu")
-    if Path(out).exists() and not Path(out).is_dir(): raise NotADirectoryError(f"--out {out} is a file; pass a folder for results.json")
+        except RuntimeError:
+            raise ValueError(f"--device {device}: not a device name; use cpu, cuda or cuda:N") from None
+        check(d.type != 'cuda' or torch.cuda.is_available(),
+              f"--device {device}: no CUDA GPU is visible here; use --device cpu")
+    check(not Path(out).exists() or Path(out).is_dir(), f"--out {out} is a file; pass a folder for results.json",
+          NotADirectoryError)
 
 # %% ../nbs/15_bench.ipynb #d3729b6a
 @call_parse
 @user_errors
-def bench_cli(preset:str='paper',   # 'paper' (4 sets), 'foundation' (the 3 CPU workloads of the foundation issue), 'short', 'long'
+def bench_cli(preset:str='paper',   # 'paper' (4 sets), 'quick' (the first 3), 'short' (512), 'long' (8192)
               shape:str='base',     # model shape: 'base', 'large' or 'tiny'
               device:str=None,      # default: cuda when available, else cpu
               dtype:str=None,       # 'float32' or 'bfloat16' (default: bf16 on GPU, fp32 on CPU)
               models:str=None,      # comma list from ours, ours+compile, sdpa, flex, fa2, bert (default: by device)
-              scale:float=None,     # documents per set relative to the CPU counts 8/32/1/2 (default: 1 on CPU, 64 on GPU)
+              scale:float=None,     # documents per set relative to the CPU counts 8/32/1/2 (default: 1 CPU, 64 GPU)
               docs:int=None,        # the same number of documents in every set instead (the paper: 8192)
               reps:int=3,           # timed passes per model; the median counts
               bs:int=None,          # documents per batch (default: searched on GPU, the whole set on CPU)
               search:bool=False,    # search the largest batch in a subprocess on CPU too
               impl:str='auto',      # our attention backend
               out:str='bench_results', # folder for results.json, results.md, results.png
+              results:str=None,     # also store the run as this json, e.g. results/bench_cpu.json
               seed:int=0,
               debug:store_true=False): # show the full traceback of an error
     "Tokens/s of ours vs transformers' ModernBERT (same weights) and a BERT of the same size, on the paper's four sets."
     _check_bench_flags(preset, shape, device, dtype, models, scale, docs, reps, bs, impl, out)
     cfg = getattr(ModernBertConfig, shape)(**(dict(max_position_embeddings=8192) if shape == 'tiny' else {}))
-    res = run_benchmark(preset, cfg, device, getattr(torch, dtype) if dtype else None, models.split(',') if models else None,
-                        scale, docs, reps, bs, True if search else None, impl, seed, log=lambda s: print(s, flush=True))
+    res = run_benchmark(preset, cfg, device, getattr(torch, dtype) if dtype else None,
+                        models.split(',') if models else None, scale, docs, reps, bs, True if search else None,
+                        impl, seed, log=lambda s: print(s, flush=True))
     print('\n' + results_table(res))
     print(f"\nwrote {save_results(res, out)}/results.{{json,md,png}}")
+    if results: print(f"wrote {write_json(results, dict(info=res['meta'], rows=res['rows']))}")
     return res
-
-# %% ../nbs/15_bench.ipynb #aaef065f
-def attn_pairs(l:int, window:int|None=None)->int:
-    "Query-key pairs one head scores in an `l`-token document: l*l globally, the band |i-j| <= window locally."
-    if window is None: return l * l
-    m = min(window, l - 1)
-    return l + m * (2 * l - m - 1)
-
-def model_flops_per_token(cfg:ModernBertConfig,
-                          seq_len:int,            # document length (attention cost grows with it in global layers)
-                          training:bool=True,     # forward + backward (x3) or forward only
-                          head_frac:float=1.0,    # share of tokens through the MLM head and decoder (0.3 with sparse prediction; 0: encoder only)
-                         )->float:
-    "Model FLOPs per token: 2 per weight of every matrix product plus 4 d per attention pair, x3 with the backward pass."
-    d, I, V, L = cfg.hidden_size, cfg.intermediate_size, cfg.vocab_size, cfg.num_hidden_layers
-    layers = L * 2 * (3 * d * d + d * d + 2 * I * d + I * d)                       # Wqkv, Wo, Wi, mlp Wo
-    head = head_frac * 2 * (d * d + V * d)                                          # head.dense, decoder
-    attn = sum(4 * d * attn_pairs(seq_len, None if cfg.is_global(i) else cfg.sliding_window) / seq_len for i in range(L))
-    return (layers + head + attn) * (3 if training else 1)
-
-# %% ../nbs/15_bench.ipynb #2ed340b4
-PEAK_BF16_TFLOPS = {  # dense bf16 tensor-core peak (no sparsity), vendor datasheets; first match of the device name wins
-    'GH200': 989.4, 'H200': 989.4, 'H100 PCIe': 756.0, 'H100 NVL': 835.0, 'H100': 989.4, 'H800': 989.4,
-    'B200': 2250.0, 'A100': 312.0, 'A800': 312.0, 'L40S': 362.1, 'L40': 181.0, 'L4': 121.0, 'A10G': 70.0, 'A10': 125.0,
-    'RTX 4090': 165.2, 'RTX 3090': 71.0, 'A6000': 154.8,
-}
-
-def peak_flops(device=None)->float|None:
-    "Peak dense bf16 FLOP/s of `device` from `PEAK_BF16_TFLOPS` (or the env var MODERNBERT_PEAK_TFLOPS); None when unknown (CPUs)."
-    if os.environ.get('MODERNBERT_PEAK_TFLOPS'): return float(os.environ['MODERNBERT_PEAK_TFLOPS']) * 1e12
-    d = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
-    if d.type != 'cuda': return None
-    name = torch.cuda.get_device_name(d)
-    return next((t * 1e12 for k, t in PEAK_BF16_TFLOPS.items() if k in name), None)
 
 # %% ../nbs/15_bench.ipynb #425fd7d9
 def random_packed_batch(rows:int, seq_len:int, vocab_size:int, min_doc:int=32, mask_p:float=0.3, device='cpu',
                         generator:torch.Generator|None=None)->tuple[dict, list]:
-    "A full packed MLM batch of random documents ((kwargs for the model, document lengths)): `rows` x `seq_len` tokens, `mask_p` labelled."
+    "A full packed MLM batch of random documents, `mask_p` labelled: (the model's kwargs, document lengths)."
     g, lens = generator or torch.Generator().manual_seed(0), []
     for _ in range(rows):
         left = seq_len
@@ -546,11 +530,9 @@ def random_packed_batch(rows:int, seq_len:int, vocab_size:int, min_doc:int=32, m
     n = rows * seq_len
     ids = torch.randint(min(100, vocab_size // 2), min(16000, vocab_size), (n,), generator=g)   # (N,)
     labels = torch.where(torch.rand(n, generator=g) < mask_p, ids, -100)                           # (N,)
-    return dict(input_ids=ids.to(device), labels=labels.to(device), cu_seqlens=lengths_to_cu_seqlens(lens, device), max_seqlen=max(lens)), lens
-
-def batch_flops(cfg:ModernBertConfig, lengths:list, training:bool=True, head_frac:float=0.3)->float:
-    "Model FLOPs of a packed batch with documents of `lengths`."
-    return sum(l * model_flops_per_token(cfg, l, training, head_frac) for l in lengths)
+    batch = dict(input_ids=ids.to(device), labels=labels.to(device), cu_seqlens=lengths_to_cu_seqlens(lens, device),
+                 max_seqlen=max(lens))
+    return batch, lens
 
 # %% ../nbs/15_bench.ipynb #2b70cc57
 def train_throughput(cfg:ModernBertConfig, device=None, seq_len:int=1024, rows:int=32, steps:int=20, warmup:int=5,
@@ -566,7 +548,8 @@ def train_throughput(cfg:ModernBertConfig, device=None, seq_len:int=1024, rows:i
         loss.backward(); opt.step(); opt.zero_grad(set_to_none=True)
         return loss
     while True:
-        batches = [random_packed_batch(rows, seq_len, cfg.vocab_size, device=dev, generator=g) for _ in range(min(4, steps))]
+        batches = [random_packed_batch(rows, seq_len, cfg.vocab_size, device=dev, generator=g)
+                   for _ in range(min(4, steps))]
         try: step(batches[0][0]); break
         except torch.cuda.OutOfMemoryError:
             opt.zero_grad(set_to_none=True); del batches; torch.cuda.empty_cache(); rows //= 2
@@ -576,9 +559,13 @@ def train_throughput(cfg:ModernBertConfig, device=None, seq_len:int=1024, rows:i
     _sync(dev); t = time.perf_counter()
     for i in range(steps): loss = step(batches[i % len(batches)][0])
     _sync(dev); dt = time.perf_counter() - t
-    flops = sum(batch_flops(cfg, batches[i % len(batches)][1], head_frac=(batches[i % len(batches)][0]['labels'] != -100).float().mean().item()) for i in range(steps))
-    peak = peak_flops(dev)
-    return dict(device=str(dev), backend=model.model.attn_impl(dev), compiled=compiled, rows=rows, seq_len=seq_len, steps=steps,
-                tokens_per_step=rows * seq_len, seconds=dt, tok_s=steps * rows * seq_len / dt, model_tflops=flops / dt / 1e12,
-                peak_tflops=peak / 1e12 if peak else None, mfu=flops / dt / peak if peak else None, loss=loss.item(),
+    flops = 0.0
+    for i in range(steps):
+        b, lengths = batches[i % len(batches)]
+        flops += batch_flops(cfg, lengths, head_frac=(b['labels'] != -100).float().mean().item())
+    peak, peak_source = peak_flops(dev, 'bf16')
+    return dict(device=str(dev), backend=model.model.attn_impl(dev), compiled=compiled, rows=rows, seq_len=seq_len,
+                steps=steps, tokens_per_step=rows * seq_len, seconds=dt, tok_s=steps * rows * seq_len / dt,
+                model_tflops=flops / dt / 1e12, peak_tflops=peak / 1e12 if peak else None, peak_source=peak_source,
+                mfu=flops / dt / peak if peak else None, loss=loss.item(),
                 max_mem_gib=torch.cuda.max_memory_allocated(dev) / 2**30 if dev.type == 'cuda' else None)
