@@ -22,7 +22,7 @@ SECTIONS = {
     'Data':            [1, 2],
     'Architecture':    [3, 4, 5, 6, 8],
     'Training':        [7, 9, 10, 11, 12],
-    'Using the model': [13, 14, 15],
+    'Using the model': [13, 14, 15, 16],
     'Appendix':        [90, 91],
 }
 MORE = 'More'
