@@ -10,16 +10,17 @@ PY=${PYTHON:-python3}
 start=$(date +%s)
 
 fail() { echo "FAIL: $1"; echo "preview: 0 passed, 1 failed"; exit 1; }
+browser() { command -v chromium || command -v chromium-browser || command -v google-chrome; }  # GitHub's runners carry Chrome
 missing=()
 command -v pandoc >/dev/null 2>&1 || missing+=(pandoc)
-command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+browser >/dev/null 2>&1 || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing ${missing[*]} (apt-get, once)"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   { $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; } \
     || fail "could not install Debian's ${missing[*]} (apt-get install ${missing[*]})"
 fi
-CHROMIUM=$(command -v chromium)
+CHROMIUM=$(browser)
 if ! $PY -c "import playwright.sync_api, nbclient, nbformat, yaml, PIL, nbdev" >/dev/null 2>&1; then
   echo "== installing playwright and nbclient (pip, once; playwright drives the system chromium)"
   $PY -m pip install -q playwright nbclient pillow pyyaml || fail "could not pip install playwright nbclient pillow pyyaml"
