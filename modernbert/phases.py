@@ -1,4 +1,4 @@
-"""The recipe as data, each phase starting from the last, and one command from a fresh machine to a trained, exported ModernBERT.
+"""The recipe as data, each phase from the last; one command from a fresh machine to a trained, exported ModernBERT.
 
 Docs: https://modernbert-course.github.io/modernbert/phases.html.md"""
 
@@ -49,7 +49,8 @@ class Phase:
 
     @property
     def schedule(self)->str:
-        parts = ([f"warmup {self.warmup:.0%}"] if self.warmup else []) + (['constant'] if self.warmup + self.decay < 1 else [])
+        parts = (([f"warmup {self.warmup:.0%}"] if self.warmup else [])
+                 + (['constant'] if self.warmup + self.decay < 1 else []))
         return ' + '.join(parts + ([f"1-sqrt {self.decay:.0%} to {self.lr_floor:g}x"] if self.decay else []))
 
 @dataclass
@@ -70,7 +71,8 @@ class Recipe:
 
     def scaled(self, f:float):
         "The same recipe with every token budget (and the corpus) multiplied by `f`: a token-budgeted run."
-        return self if f == 1 else replace(self, minutes=None, phases=[replace(p, tokens=max(1, int(p.tokens * f))) for p in self.phases],
+        return self if f == 1 else replace(self, minutes=None,
+                       phases=[replace(p, tokens=max(1, int(p.tokens * f))) for p in self.phases],
                        corpus_tokens=None if self.corpus_tokens is None else max(1, int(self.corpus_tokens * f)))
 
 # %% ../nbs/12_phases.ipynb #5b23fdb2
@@ -80,25 +82,27 @@ def _paper_phases(lr1, lr2, warm_tokens, bw_tokens, rows, row_len, accum, split=
     p1 = [Phase('pretrain', 1024, T1, lr1, warmup=warm_tokens / T1, min_rows=1, batch_warmup=bw_tokens / T1, **common)]
     if split:   # large: restart at a lower lr (and wd) after `split` tokens
         a = split
-        p1 = [Phase('pretrain-a', 1024, a, lr1, warmup=warm_tokens / a, min_rows=1, batch_warmup=bw_tokens / a, **common),
+        p1 = [Phase('pretrain-a', 1024, a, lr1, warmup=warm_tokens / a, min_rows=1, batch_warmup=bw_tokens / a,
+                    **common),
               Phase('pretrain-b', 1024, T1 - a, lr2, weight_decay=wd2, **common)]
     ctx = dict(global_rope_theta=160_000.0, local_rope_theta=10_000.0, weight_decay=wd2, **common)
-    return p1 + [Phase('context', 8192, T2, lr2, **ctx), Phase('decay', 8192, T3, lr2, decay=1.0, lr_floor=0.001, **ctx)]
+    return p1 + [Phase('context', 8192, T2, lr2, **ctx),
+                 Phase('decay', 8192, T3, lr2, decay=1.0, lr_floor=0.001, **ctx)]
 
 RECIPES = {
     'demo': Recipe('demo', dict(hidden_size=256, intermediate_size=384, num_hidden_layers=4, num_attention_heads=4,
                                 max_position_embeddings=512),  # no dropout: the demo sees its data about once
         phases=[Phase('pretrain', 128, 1_400_000, 1e-3, warmup=0.1, rows=2, row_len=512, min_rows=1, batch_warmup=0.05),
                 Phase('context', 512, 300_000, 1e-3, global_rope_theta=160_000.0, rows=2, row_len=1024),
-                Phase('decay', 512, 200_000, 1e-3, decay=1.0, lr_floor=0.001, global_rope_theta=160_000.0, rows=2, row_len=1024,
-                      mix={'docstrings': 0.35, 'pydoc-topics': 0.15, 'python-code': 0.5})],
+                Phase('decay', 512, 200_000, 1e-3, decay=1.0, lr_floor=0.001, global_rope_theta=160_000.0,
+                      rows=2, row_len=1024, mix={'docstrings': 0.35, 'pydoc-topics': 0.15, 'python-code': 0.5})],
         vocab_size=4096, corpus_tokens=1_600_000, tokenizer_bytes=2_000_000, eval_batches=6, minutes=11),
     'small': Recipe('small', dict(hidden_size=256, intermediate_size=384, num_hidden_layers=4, num_attention_heads=4,
                                   max_position_embeddings=512),  # the demo's model and phases, four times the time
         phases=[Phase('pretrain', 128, 5_600_000, 1e-3, warmup=0.1, rows=4, row_len=512, min_rows=1, batch_warmup=0.05),
                 Phase('context', 512, 1_200_000, 1e-3, global_rope_theta=160_000.0, rows=2, row_len=1024),
-                Phase('decay', 512, 800_000, 1e-3, decay=1.0, lr_floor=0.001, global_rope_theta=160_000.0, rows=2, row_len=1024,
-                      mix={'docstrings': 0.35, 'pydoc-topics': 0.15, 'python-code': 0.5})],
+                Phase('decay', 512, 800_000, 1e-3, decay=1.0, lr_floor=0.001, global_rope_theta=160_000.0,
+                      rows=2, row_len=1024, mix={'docstrings': 0.35, 'pydoc-topics': 0.15, 'python-code': 0.5})],
         vocab_size=4096, corpus_tokens=6_400_000, tokenizer_bytes=2_000_000, eval_batches=6, minutes=45),
     'base': Recipe('base', asdict(ModernBertConfig.base()) | dict(attn_out_dropout=0.1),
         phases=_paper_phases(8e-4, 3e-4, 3e9, 50e9, rows=6, row_len=16_384, accum=6), seed=17),
@@ -110,22 +114,30 @@ RECIPES = {
 def recipe_table(r:Recipe)->pd.DataFrame:
     "One row per phase: what changes between phases (`tokens` is the share of the time under a time budget)."
     import pandas as pd
-    return pd.DataFrame([dict(phase=p.name, context=p.seq_len, tokens=f"{p.tokens:,.0f}" if r.minutes is None else f"{p.tokens / sum(q.tokens for q in r.phases):.0%} of {r.minutes:g} min", lr=f"{p.lr:g}", schedule=p.schedule,
-                              rope_theta=f"{p.global_rope_theta:,.0f} / {p.local_rope_theta:,.0f}", weight_decay=f"{p.weight_decay:g}",
-                              batch=f"{p.rows}x{p.row_len:,} x{p.grad_accum}" + (f" (from {p.min_rows} rows)" if p.min_rows else ''),
-                              mix=', '.join(f"{k} {v:.0%}" for k, v in p.mix.items()) if p.mix else 'corpus') for p in r.phases])
+    return pd.DataFrame([dict(phase=p.name, context=p.seq_len,
+                              tokens=f"{p.tokens:,.0f}" if r.minutes is None
+                                     else f"{p.tokens / sum(q.tokens for q in r.phases):.0%} of {r.minutes:g} min",
+                              lr=f"{p.lr:g}", schedule=p.schedule,
+                              rope_theta=f"{p.global_rope_theta:,.0f} / {p.local_rope_theta:,.0f}",
+                              weight_decay=f"{p.weight_decay:g}",
+                              batch=f"{p.rows}x{p.row_len:,} x{p.grad_accum}"
+                                    + (f" (from {p.min_rows} rows)" if p.min_rows else ''),
+                              mix=', '.join(f"{k} {v:.0%}" for k, v in p.mix.items()) if p.mix else 'corpus')
+                         for p in r.phases])
 
 # %% ../nbs/12_phases.ipynb #0554bbec
 def phase_configs(r:Recipe, p:Phase, tok, out_dir, eval_every:int=0, ckpt_every:int=50)->tuple:
     "(ModernBertConfig, TrainConfig) for phase `p` of recipe `r` with tokenizer `tok`."
-    cfg = ModernBertConfig(**{**r.model, 'layer_types': None, 'global_rope_theta': p.global_rope_theta, 'local_rope_theta': p.local_rope_theta,
+    cfg = ModernBertConfig(**{**r.model, 'layer_types': None, 'global_rope_theta': p.global_rope_theta,
+                              'local_rope_theta': p.local_rope_theta,
                               'max_position_embeddings': max(r.model.get('max_position_embeddings', 512), p.seq_len)})
     cfg = config_for_tokenizer(tok, cfg)
     bw = int(p.batch_warmup * p.tokens)
     tc = TrainConfig(max_tokens=p.tokens, rows=p.rows, row_len=p.row_len, seq_len=p.seq_len, grad_accum=p.grad_accum,
-                     min_rows=p.min_rows if bw else None, batch_warmup_tokens=bw, lr=p.lr, mask_p=p.mask_p, weight_decay=p.weight_decay,
-                     warmup=p.warmup, decay=p.decay, lr_floor=p.lr_floor, eval_every=eval_every, eval_batches=r.eval_batches,
-                     ckpt_every=ckpt_every, out_dir=str(out_dir), seed=r.seed, precision=r.precision)
+                     min_rows=p.min_rows if bw else None, batch_warmup_tokens=bw, lr=p.lr, mask_p=p.mask_p,
+                     weight_decay=p.weight_decay, warmup=p.warmup, decay=p.decay, lr_floor=p.lr_floor,
+                     eval_every=eval_every, eval_batches=r.eval_batches, ckpt_every=ckpt_every, out_dir=str(out_dir),
+                     seed=r.seed, precision=r.precision)
     return cfg, tc
 
 # %% ../nbs/12_phases.ipynb #b7d1a002
@@ -146,7 +158,7 @@ def phase_seconds(left:float, # seconds until the deadline
 
 # %% ../nbs/12_phases.ipynb #b7d1a005
 def measure_rate(config:ModernBertConfig, tc:TrainConfig, precision:str='fp32', device=None, steps:int=1)->float:
-    "Training tokens per second of `config` at `tc`'s batch (rows x row_len, documents of seq_len): the best of `steps`."
+    "Training tokens per second of `config` at `tc`'s batch (rows x row_len, documents of seq_len), best of `steps`."
     device = torch.device(device or default_device())
     rng = torch.get_rng_state()
     model = ModernBertForMaskedLM(config).to(device).train()
@@ -202,7 +214,8 @@ class TimedTrainer(Trainer):
         while len(self.marks) > 2 and now - self.marks[0][0] > self.window: self.marks.pop(0)
         t0, _, n0 = self.marks[0]
         if self.step % self.replan_every or now <= t0 or self.tokens <= n0: return
-        total = max(self.tokens, int(self.tokens + (self.tokens - n0) / (now - t0) * (self.deadline - now)))  # past it: done
+        # past the deadline: done
+        total = max(self.tokens, int(self.tokens + (self.tokens - n0) / (now - t0) * (self.deadline - now)))
         self.lay_out(total); self.plans.append((self.step, total))
 
 # %% ../nbs/12_phases.ipynb #70a3e06e
@@ -219,7 +232,8 @@ def unigram_baseline(counts:torch.Tensor, batches:list)->dict:
     "Loss and accuracy on `batches`' masked tokens of a model that predicts the unigram distribution `counts`."
     logp = (counts / counts.sum()).log()
     labels = torch.cat([b.labels[b.labels != -100] for b in batches])
-    return {'eval_loss': -logp[labels].mean().item(), 'eval_accuracy': (labels == counts.argmax()).double().mean().item(), 'eval_masked': len(labels)}
+    return {'eval_loss': -logp[labels].mean().item(),
+            'eval_accuracy': (labels == counts.argmax()).double().mean().item(), 'eval_masked': len(labels)}
 
 # %% ../nbs/12_phases.ipynb #844aef4a
 def _log(msg): print(f"[modernbert-pretrain {time.strftime('%H:%M:%S')}] {msg}", flush=True)
@@ -230,38 +244,50 @@ def _mark(d:Path, info:dict): write_json(d/'DONE.json', info)
 def _source_model(src)->tuple:
     "(model, tokenizer folder) from a transformers folder or a trainer checkpoint (folder or run)."
     p = Path(src)
-    if not p.exists(): raise FileNotFoundError(f"--from {src}: no such folder; pass an exported folder (DIR/hf) or a checkpoint (DIR/1-pretrain/ckpt-N)")
-    ckpt = (p/'manifest.json').exists() or not (p/'config.json').exists()     # a trainer checkpoint (it has a config.json too) or run
+    if not p.exists():
+        raise FileNotFoundError(f"--from {src}: no such folder; "
+                                f"pass an exported folder (DIR/hf) or a checkpoint (DIR/1-pretrain/ckpt-N)")
+    # a trainer checkpoint (it has a config.json too) or run
+    ckpt = (p/'manifest.json').exists() or not (p/'config.json').exists()
     m = load_checkpoint_model(p) if ckpt else ModernBertForMaskedLM.from_hf(p)
-    tdir = next((q for q in (p, p.parent, p.parent.parent, p.parent.parent/'corpus'/'tokenizer', p.parent.parent.parent/'corpus'/'tokenizer')
+    tdir = next((q for q in (p, p.parent, p.parent.parent, p.parent.parent/'corpus'/'tokenizer',
+                             p.parent.parent.parent/'corpus'/'tokenizer')
                  if (q/'tokenizer.json').exists()), None)
     if tdir is None or not (Path(tdir)/'tokenizer.json').exists():
-        raise FileNotFoundError(f"--from {src}: no tokenizer.json beside the weights; save the model with save_hf(path, tokenizer=tok)")
+        raise FileNotFoundError(f"--from {src}: no tokenizer.json beside the weights; "
+                                f"save the model with save_hf(path, tokenizer=tok)")
     return m, Path(tdir)
 
 def build_phase_corpus(out:Path, r:Recipe, tok=None, data=None, mix:dict|None=None, max_tokens=None,
-                       data_opts:dict|None=None)->Path: # for `data`: text_field, by, bad_rows (see `local_source`), heldout
-    "Build (or reuse) a corpus folder for a recipe: the embedded default or `data`, tokenized with `tok` (trained if None)."
+                       # for `data`: text_field, by, bad_rows (see `local_source`), heldout
+                       data_opts:dict|None=None)->Path:
+    "Build (or reuse) a recipe's corpus folder: the embedded default or `data`, tokenized with `tok` (trained if None)."
     if (out/'meta.json').exists(): _log(f"corpus ready in {out}"); return out
     opts = dict(data_opts or {}); heldout = opts.pop('heldout', 0.1)
-    sources = default_sources() if data is None else [local_source(data, **{k: v for k, v in opts.items() if v is not None})]
+    sources = (default_sources() if data is None
+               else [local_source(data, **{k: v for k, v in opts.items() if v is not None})])
     weights = None if mix is None else [mix.get(src.name, 0.0) for src in sources]
-    if weights is not None and not sum(weights): raise ValueError(f"mix {mix} names none of the sources {[src.name for src in sources]}")
-    build_corpus(out, tokenizer=tok, sources=sources, weights=weights, heldout=heldout, max_tokens=max_tokens or r.corpus_tokens, vocab_size=r.vocab_size,
-                 tokenizer_bytes=r.tokenizer_bytes, seed=r.seed, verbose=True,
-                 overwrite=True)   # an interrupted build starts again; only a corpus the library marked is cleared
+    if weights is not None and not sum(weights):
+        raise ValueError(f"mix {mix} names none of the sources {[src.name for src in sources]}")
+    # overwrite: an interrupted build starts again; only a corpus the library marked is cleared
+    build_corpus(out, tokenizer=tok, sources=sources, weights=weights, heldout=heldout,
+                 max_tokens=max_tokens or r.corpus_tokens, vocab_size=r.vocab_size, tokenizer_bytes=r.tokenizer_bytes,
+                 seed=r.seed, verbose=True, overwrite=True)
     return out
 
 # %% ../nbs/12_phases.ipynb #f75dace0
 def _read(p:Path): return json.loads(p.read_text()) if p.exists() else None
 
-def run_phase(r:Recipe, i:int, p:Phase, d:Path, corpus:Path, tok, init_from, resume:bool, eval_every:int=0, heldout=None,
+def run_phase(r:Recipe, i:int, p:Phase, d:Path, corpus:Path, tok, init_from, resume:bool, eval_every:int=0,
+              heldout=None,
               precision:str|None=None, # 'bf16' or 'fp32' (None: the recipe's)
               seconds:float|None=None)->dict: # wall-clock budget of this phase (None: the phase's tokens)
     "Train phase `p` into folder `d` starting from `init_from`; export `d/hf`; return its summary."
     if _done(d):
-        if not ((d/'hf'/'config.json').exists() and (d/'hf'/'model.safetensors').exists()):   # an export cut short: rebuild it
-            _log(f"phase {i} ({p.name}): rebuilding its export from the last checkpoint"); load_checkpoint_model(d/'run').save_hf(d/'hf', tokenizer=tok)
+        # an export cut short: rebuild it
+        if not ((d/'hf'/'config.json').exists() and (d/'hf'/'model.safetensors').exists()):
+            _log(f"phase {i} ({p.name}): rebuilding its export from the last checkpoint")
+            load_checkpoint_model(d/'run').save_hf(d/'hf', tokenizer=tok)
         _log(f"phase {i} ({p.name}) already done"); return json.loads((d/'DONE.json').read_text())
     t0, deadline = time.time(), None
     claim_folder(d, 'phase')
@@ -269,17 +295,21 @@ def run_phase(r:Recipe, i:int, p:Phase, d:Path, corpus:Path, tok, init_from, res
     if seconds is not None and plan is None:
         cfg, tc = phase_configs(r, p, tok, '.')
         rate = measure_rate(cfg, tc, precision or r.precision)
-        tail = 2 + r.eval_batches * tc.rows * tc.row_len / (3 * rate)   # evaluation (a forward: a third of a step) and export
+        # evaluation (a forward: a third of a step) and export
+        tail = 2 + r.eval_batches * tc.rows * tc.row_len / (3 * rate)
         deadline = t0 + seconds - tail                                   # the training loop's
-        plan = {'seconds': round(seconds, 1), 'tokens_per_s': round(rate), 'tokens': max(tc.rows * tc.row_len, int(rate * (deadline - time.time())))}
+        plan = {'seconds': round(seconds, 1), 'tokens_per_s': round(rate),
+                'tokens': max(tc.rows * tc.row_len, int(rate * (deadline - time.time())))}
         write_json(d/'plan.json', plan)
     if plan is not None: p = replace(p, tokens=plan['tokens'])
     cfg, tc = phase_configs(r, p, tok, d/'run', eval_every=eval_every)
     if precision: tc.precision = precision
     _log(f"phase {i} ({p.name}): context {p.seq_len}, {p.tokens:,} tokens"
          + (f" planned for {plan['seconds']:.0f} s at {plan['tokens_per_s']:,} tokens/s" if plan else '')
-         + f", lr {p.lr:g} ({p.schedule}), RoPE theta {p.global_rope_theta:,.0f}/{p.local_rope_theta:,.0f}" + (f", from {init_from}" if init_from else ''))
-    t = TimedTrainer(cfg, tc, str(corpus), eval_data=str(heldout or corpus/'heldout'), tokenizer=tok, init_from=init_from, deadline=deadline)
+         + f", lr {p.lr:g} ({p.schedule}), RoPE theta {p.global_rope_theta:,.0f}/{p.local_rope_theta:,.0f}"
+         + (f", from {init_from}" if init_from else ''))
+    t = TimedTrainer(cfg, tc, str(corpus), eval_data=str(heldout or corpus/'heldout'), tokenizer=tok,
+                     init_from=init_from, deadline=deadline)
     s = t.fit(resume=resume and (d/'run').exists())
     if t.rank == 0:
         t.model.save_hf(d/'hf', tokenizer=tok)
@@ -292,15 +322,17 @@ def run_phase(r:Recipe, i:int, p:Phase, d:Path, corpus:Path, tok, init_from, res
 def _budget(r:Recipe, out:Path, minutes:float, start:float, resume:bool)->dict:
     "The run's time plan: budget, start and the precision chosen once; a resumed run keeps the one it started with."
     if resume and (old := _read(out/'plan.json')) is not None:
-        if old['minutes'] != minutes: raise ValueError(f"{out} was started with --minutes {old['minutes']:g}; resume it with the same budget")
+        if old['minutes'] != minutes:
+            raise ValueError(f"{out} was started with --minutes {old['minutes']:g}; resume it with the same budget")
         return old | {'start': time.time() - old.get('elapsed', 0.0)}
     return {'minutes': minutes, 'start': start}
 
 def _choose_precision(r:Recipe)->tuple[str, str]:
-    "bf16 or fp32 for the whole run, measured once on the first phase's model shape; one step each when bf16 is far slower."
+    "bf16 or fp32 for the whole run, measured once on the first phase's shape; one step each when bf16 is far slower."
     if r.precision != 'auto': return r.precision, 'recipe'
-    cfg = ModernBertConfig(**{**r.model, 'layer_types': None, 'vocab_size': r.vocab_size, 'pad_token_id': 3, 'cls_token_id': 1,
-                              'sep_token_id': 2, 'mask_token_id': 4})    # the tokenizer is not trained yet: its size is
+    # the tokenizer is not trained yet: its size is
+    cfg = ModernBertConfig(**{**r.model, 'layer_types': None, 'vocab_size': r.vocab_size, 'pad_token_id': 3,
+                              'cls_token_id': 1, 'sep_token_id': 2, 'mask_token_id': 4})
     if default_device().type == 'cpu' and (ratio := _bf16_slowdown()) > 1.5:   # no native bf16: a matmul says so in ms
         return 'fp32', f'auto on CPU: a bf16 matmul takes {ratio:.1f}x the time of fp32'
     n, L = min(r.phases[0].rows * r.phases[0].row_len, 4096), r.phases[0].seq_len
@@ -322,20 +354,27 @@ def run_recipe(recipe:Recipe|str, out, # a recipe (or its name) and the output f
                eval_every:int=0,
                minutes:float|None=None, # wall-clock budget of the whole run (default: the recipe's; 0: token budgets)
                start:float|None=None, # when the budget started (default: now; the command passes its process start)
-               data_opts:dict|None=None)->dict: # how `data` is read: text_field, by, bad_rows, heldout (see `build_phase_corpus`)
+               # how `data` is read: text_field, by, bad_rows, heldout (see `build_phase_corpus`)
+               data_opts:dict|None=None)->dict:
     "Run a recipe end to end: corpus, tokenizer, phases, export; returns the summary."
     r = (RECIPES[recipe] if isinstance(recipe, str) else recipe)
-    if not (isinstance(scale, (int, float)) and math.isfinite(scale) and scale > 0): raise ValueError(f"scale={scale} must be a positive number")
-    if minutes and scale != 1: raise ValueError(f"minutes={minutes} and scale={scale}: a run has a time budget or scaled token budgets, not both")
+    if not (isinstance(scale, (int, float)) and math.isfinite(scale) and scale > 0):
+        raise ValueError(f"scale={scale} must be a positive number")
+    if minutes and scale != 1:
+        raise ValueError(f"minutes={minutes} and scale={scale}: "
+                         f"a run has a time budget or scaled token budgets, not both")
     r = r.scaled(scale)
     minutes = r.minutes if minutes is None else (minutes or None)
-    if minutes is not None and not (math.isfinite(minutes) and minutes > 0): raise ValueError(f"minutes={minutes} must be a positive number")
+    if minutes is not None and not (math.isfinite(minutes) and minutes > 0):
+        raise ValueError(f"minutes={minutes} must be a positive number")
     start, out = start or time.time(), Path(out)
     for flag, p in (('--data', data), ('--from', init_from)):
         if p is not None and Path(p).resolve().is_relative_to(out.resolve()):
-            raise ValueError(f"{flag} {p} is inside the output folder {out}, which the run writes and clears: move it out, or pick another --out")
+            raise ValueError(f"{flag} {p} is inside the output folder {out}, which the run writes and clears: "
+                             f"move it out, or pick another --out")
     todo = [(i, p) for i, p in enumerate(r.phases, 1) if phases is None or p.name in phases]
-    if not todo: raise ValueError(f"no phase named {phases} in recipe {r.name!r}: choose from {[p.name for p in r.phases]}")
+    if not todo:
+        raise ValueError(f"no phase named {phases} in recipe {r.name!r}: choose from {[p.name for p in r.phases]}")
     with folder_lock(out):
         claim_folder(out, 'pretrain')
         if not resume and ((out/'corpus').exists() or any(out.glob('[0-9]-*'))):
@@ -343,14 +382,16 @@ def run_recipe(recipe:Recipe|str, out, # a recipe (or its name) and the output f
         if not resume and (out/'inputs.json').exists(): (out/'inputs.json').unlink()
         check_inputs(out, {'recipe': r.name, 'data': None if data is None else str(Path(data).resolve()),
                            'data_sha256': None if data is None else tree_digest(data),
-                           'from': None if init_from is None else str(Path(init_from).resolve()), 'scale': scale, 'minutes': minutes,
-                           'data_options': data_opts or None})
+                           'from': None if init_from is None else str(Path(init_from).resolve()), 'scale': scale,
+                           'minutes': minutes, 'data_options': data_opts or None})
         return _run(r, out, todo, resume, data, init_from, eval_every, minutes, start, data_opts)
 
-def _run(r:Recipe, out:Path, todo:list, resume:bool, data, init_from, eval_every:int, minutes, start:float, data_opts=None)->dict:
+def _run(r:Recipe, out:Path, todo:list, resume:bool, data, init_from, eval_every:int, minutes, start:float,
+         data_opts=None)->dict:
     "The body of `run_recipe`, with its output folder claimed, locked and its inputs checked."
     budget = _budget(r, out, minutes, start, resume) if minutes else None
-    precision, why = (budget['precision'], budget['precision_why']) if budget and 'precision' in budget else _choose_precision(r)
+    precision, why = ((budget['precision'], budget['precision_why']) if budget and 'precision' in budget
+                      else _choose_precision(r))
     if budget: write_json(out/'plan.json', budget | {'precision': precision, 'precision_why': why})
     _log(f"precision {precision} for every phase ({why})" + (f"; time budget {minutes:g} min" if budget else ''))
     init, tok = None, None
@@ -365,10 +406,11 @@ def _run(r:Recipe, out:Path, todo:list, resume:bool, data, init_from, eval_every
     if init is None and todo[0][0] > 1:                    # a later phase alone starts from the one before it
         prev = out/f"{todo[0][0] - 1}-{r.phases[todo[0][0] - 2].name}"/'hf'
         if not (prev/'config.json').exists():
-            raise FileNotFoundError(f"phase {todo[0][1].name!r} starts from the previous phase's export and {prev} is not there: "
-                                    "run the earlier phases first, or pass --from a checkpoint")
+            raise FileNotFoundError(f"phase {todo[0][1].name!r} starts from the previous phase's export and {prev} "
+                                    f"is not there: run the earlier phases first, or pass --from a checkpoint")
         init = prev
-    mix = todo[0][1].mix if len(todo) == 1 and data is None else None   # your own data: the phase's mix of default sources does not apply
+    # your own data: the phase's mix of default sources does not apply
+    mix = todo[0][1].mix if len(todo) == 1 and data is None else None
     corpus = build_phase_corpus(out/'corpus', r, tok, data, mix, data_opts=data_opts)
     tok = tok or load_tokenizer(corpus/'tokenizer')
     results, shares = [], [p.tokens for _, p in todo]
@@ -379,7 +421,8 @@ def _run(r:Recipe, out:Path, todo:list, resume:bool, data, init_from, eval_every
             want = int(1.2 * p.tokens)
             if budget and not (out/f'corpus-{p.name}'/'meta.json').exists():
                 rate = measure_rate(*phase_configs(r, todo[0][1], tok, '.'), precision)
-                want = max(20_000, int(1.2 * rate * phase_seconds(left(), shares, r.report_seconds) * shares[k] / shares[0]))
+                want = max(20_000, int(1.2 * rate * phase_seconds(left(), shares, r.report_seconds)
+                                       * shares[k] / shares[0]))
             corpora[i] = build_phase_corpus(out/f'corpus-{p.name}', r, tok, data, p.mix, max_tokens=want)
     for k, (i, p) in enumerate(todo):
         pc = corpora.get(i, corpus)
@@ -401,24 +444,27 @@ REPORT_FORMAT = {float: '{:.4f}', int: '{:,}'}   # the report's numbers: floats 
 
 def _curves(d:Path)->dict:
     "A phase's logged training loss and held-out evaluations, (tokens, value) pairs from its metrics.jsonl."
-    recs = [json.loads(l) for l in (d/'run'/'metrics.jsonl').read_text().splitlines() if l.strip()] if (d/'run'/'metrics.jsonl').exists() else []
+    recs = ([json.loads(l) for l in (d/'run'/'metrics.jsonl').read_text().splitlines() if l.strip()]
+            if (d/'run'/'metrics.jsonl').exists() else [])
     return {'train': [(r['tokens'], round(r['loss'], 4)) for r in recs if 'loss' in r],
             'eval': [(r['tokens'], round(r['eval_loss'], 4)) for r in recs if 'eval_loss' in r]}
 
 def _phase_row(s:dict, loss:float, correct:float, n:float)->dict:
     "One report row: what the phase planned (under a budget) and did, and its held-out scores."
     plan = {'planned_s': round(s['planned_s']), 'planned_tokens': s['planned_tokens']} if 'planned_s' in s else {}
-    return dict(phase=f"{s['index']}-{s['phase']}", context=s['context'], **plan, wall_s=round(s.get('wall_s', s['time_s'])),
-                tokens=s['tokens'], tokens_per_s=round(s['tokens_per_s']), eval_loss=loss / n, eval_accuracy=correct / n)
+    return dict(phase=f"{s['index']}-{s['phase']}", context=s['context'], **plan,
+                wall_s=round(s.get('wall_s', s['time_s'])), tokens=s['tokens'], tokens_per_s=round(s['tokens_per_s']),
+                eval_loss=loss / n, eval_accuracy=correct / n)
 
 def finish_report(out:Path, r:Recipe, results:list, corpus:Path, tok, start:float, minutes:float|None=None)->dict:
-    "Every phase's export and the unigram baseline on the same held-out masked tokens; fill-mask through transformers; summary.json."
+    "Each phase's export and the unigram baseline on the same held-out tokens; fill-mask in transformers; summary.json."
     from transformers import pipeline
     from transformers.utils import logging as hf_logging
     hf_logging.disable_progress_bar()                               # no weight-loading bars in the report
     p = r.phases[-1]
     c = ModernBertForMaskedLM.from_hf(out/'hf').config
-    tc = TrainConfig(max_tokens=1, seq_len=p.seq_len, rows=p.rows, row_len=p.row_len, eval_batches=r.eval_batches, seed=r.seed)
+    tc = TrainConfig(max_tokens=1, seq_len=p.seq_len, rows=p.rows, row_len=p.row_len, eval_batches=r.eval_batches,
+                     seed=r.seed)
     batches = eval_batches(list(heldout_reader(corpus)), tc, c, never_mask_ids(tok))[:r.eval_batches]
     rows = []
     for s in results:
@@ -429,10 +475,12 @@ def finish_report(out:Path, r:Recipe, results:list, corpus:Path, tok, start:floa
     fm = pipeline('fill-mask', model=str(out/'hf'), tokenizer=str(out/'hf'), top_k=3)
     fills = {ex: [f['token_str'] for f in fm(ex)] for ex in FILL_EXAMPLES}
     seconds = time.time() - start
-    summary = dict(recipe=r.name, out=str(out), export=str(out/'hf'), budget_minutes=minutes, wall_seconds=round(seconds),
-                   eval_masked_tokens=uni['eval_masked'], phases=rows, fill_mask=fills,
+    summary = dict(recipe=r.name, out=str(out), export=str(out/'hf'), budget_minutes=minutes,
+                   wall_seconds=round(seconds), eval_masked_tokens=uni['eval_masked'], phases=rows, fill_mask=fills,
                    curves={f"{s['index']}-{s['phase']}": _curves(out/f"{s['index']}-{s['phase']}") for s in results},
-                   dropped={k: drop_summary(v.get('dropped') or {}) for k, v in json.loads((corpus/'meta.json').read_text()).get('sources', {}).items()}, parameters=sum(q.numel() for q in m.parameters()),
+                   dropped={k: drop_summary(v.get('dropped') or {})
+                            for k, v in json.loads((corpus/'meta.json').read_text()).get('sources', {}).items()},
+                   parameters=sum(q.numel() for q in m.parameters()),
                    info=run_info())
     write_json(out/'summary.json', summary)
     print("\nwhat cleaning dropped, by source: " + '; '.join(f"{k}: {v}" for k, v in summary['dropped'].items()))
@@ -457,8 +505,10 @@ def pretrain_cli(recipe:str='demo',  # 'demo', 'base' or 'large'
                  scale:float=1.0,     # multiply every token budget (e.g. 0.01 for a smoke test of 'base')
                  eval_every:int=0,    # evaluate every N steps inside a phase (0: at the end of each phase)
                  text_field:str='text', # --data .jsonl/.parquet: the field that holds the text
-                 by:str=None,         # --data text files: split into documents by 'file', 'paragraph' or 'line' (default: paragraph below 20 files)
-                 bad_rows:str='raise', # --data .jsonl: a malformed row 'raise's (naming file and line) or is 'skip'ped and counted
+                 # --data text files: documents by 'file', 'paragraph' or 'line' (default: paragraph below 20 files)
+                 by:str=None,
+                 # --data .jsonl: a malformed row 'raise's (naming file and line) or is 'skip'ped and counted
+                 bad_rows:str='raise',
                  heldout:float=0.1,   # --data: share of documents (files, paragraphs) held out for evaluation
                  debug:store_true=False, # show the traceback of an error
                 ):
@@ -473,9 +523,11 @@ def pretrain_cli(recipe:str='demo',  # 'demo', 'base' or 'large'
     if bad_rows not in ('raise', 'skip'): raise ValueError(f"--bad-rows {bad_rows} must be raise or skip")
     if not 0 < heldout < 1: raise ValueError(f"--heldout {heldout} must be in (0, 1), e.g. 0.1")
     for flag, p in (('--data', data), ('--from', from_)):
-        if p is not None and not glob.glob(p): raise FileNotFoundError(f"{flag} {p}: no such file, folder or glob match")
+        if p is not None and not glob.glob(p):
+            raise FileNotFoundError(f"{flag} {p}: no such file, folder or glob match")
     if RECIPES[recipe].init == 'tile' and from_ is None and phase is None:
         _log(f"recipe {recipe!r} is meant to start from a smaller checkpoint (--from); starting from random weights")
     run_recipe(recipe, out, resume=resume, data=data, init_from=from_, phases=phase.split(',') if phase else None,
                scale=scale, eval_every=eval_every, minutes=minutes, start=start,
-               data_opts=None if data is None else dict(text_field=text_field, by=by, bad_rows=bad_rows, heldout=heldout))
+               data_opts=(None if data is None
+                          else dict(text_field=text_field, by=by, bad_rows=bad_rows, heldout=heldout)))
