@@ -1,4 +1,4 @@
-"""Every stored result of the course, read from the files under `results/`: what each one measures, the run that made it, its rows, and a plot where a picture says more.
+"""Every stored result of the course, read from the files under `results/`, with the run that made it.
 
 Docs: https://modernbert-course.github.io/modernbert/measurements.html.md"""
 
@@ -155,7 +155,8 @@ def render_result(name:str, folder)->str:
     for caption, rows in result_tables(d):
         cols = [c for c in entry.get('columns', []) if any(c in r for r in rows)] or None
         more = len({k for r in rows for k in r} - set(cols or [])) if cols else 0
-        out.append(f'*{caption}*' + (f' ({more} more fields in the file)' if more else '') + '\n\n' + _table(rows, cols))
+        note = f' ({more} more fields in the file)' if more else ''
+        out.append(f'*{caption}*{note}\n\n' + _table(rows, cols))
     return '\n\n'.join(out) + '\n'
 
 def result_names(folder)->list[str]:

@@ -1,4 +1,4 @@
-"""The shapes, training recipe and headline scores of ModernBERT that the chapters build on, each with its table or section in the paper.
+"""ModernBERT's shapes, training recipe and headline scores, each with its table or section in the paper.
 
 Docs: https://modernbert-course.github.io/modernbert/paper.html.md"""
 

@@ -69,11 +69,11 @@ def _short_err(s, n=800):
     return s if len(s) <= n else s[:n//2] + '\n...\n' + s[-n//2:]
 
 def process(force=False, workers=2):
-    """Process each changed notebook with nbdev's docs processors (the per-notebook step of `nbdev-proc-nbs`: frontmatter
-    from the H1, `show_doc` tables, hidden cells removed, doc links; it runs import, export and show_doc cells) into
-    `_site/.proc/`; returns {notebook: error}. The preview keeps its own cache rather than sharing `_proc/`, which
-    `nbdev-proc-nbs` wipes whenever pyproject.toml is touched. Like nbdev, worker processes are reused across
-    notebooks (torch is imported once per worker); unlike it, one failing notebook does not stop the others."""
+    """Process each changed notebook with nbdev's docs processors (the per-notebook step of `nbdev-proc-nbs`:
+    frontmatter from the H1, `show_doc` tables, hidden cells removed, doc links; it runs import, export and show_doc
+    cells) into `_site/.proc/`; returns {notebook: error}. The preview keeps its own cache rather than sharing
+    `_proc/`, which `nbdev-proc-nbs` wipes whenever pyproject.toml is touched. Like nbdev, worker processes are reused
+    across notebooks (torch is imported once per worker); unlike it, one failing notebook does not stop the others."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor, as_completed
     key = _cache_key()
@@ -104,7 +104,8 @@ def process(force=False, workers=2):
                 try: err, secs = f.result()
                 except Exception as e: err, secs = f'worker died: {type(e).__name__}: {e}', 0.
                 if err: errors[nb.name] = err; (CACHE/(nb.name + '.error')).write_text(err)
-                print(f'  nbdev {nb.name}: {secs:.1f} s' + (f'  FAILED: {err.splitlines()[0][:150]}' if err else ''), flush=True)
+                failed = f'  FAILED: {err.splitlines()[0][:150]}' if err else ''
+                print(f'  nbdev {nb.name}: {secs:.1f} s{failed}', flush=True)
     finally:
         if env is None: os.environ.pop('PYTHONWARNINGS', None)
         else: os.environ['PYTHONWARNINGS'] = env
@@ -169,7 +170,8 @@ def output_md(o, asis, img):
     if 'image/svg+xml' in data or 'text/html' in data:
         return fenced(_src(data.get('text/html') or data['image/svg+xml']), '{=html}')
     if 'text/markdown' in data: return f'::: {{.cell-output .cell-output-display}}\n{_src(data["text/markdown"])}\n:::'
-    if 'text/plain' in data: return fenced(_ansi_re.sub('', _src(data['text/plain'])), '{.cell-output .cell-output-display}')
+    if 'text/plain' in data:
+        return fenced(_ansi_re.sub('', _src(data['text/plain'])), '{.cell-output .cell-output-display}')
     return ''
 
 def cell_md(c, img, lang='python'):
@@ -192,7 +194,8 @@ def cell_md(c, img, lang='python'):
         if opts.get('code-fold') in ('true', 'show'):
             summary = html.escape(opts.get('code-summary', 'Code'))
             block = (fenced(f'<details class="code-fold"{" open" if opts["code-fold"] == "show" else ""}>'
-                            f'<summary>{summary}</summary>', '{=html}') + f'\n\n{block}\n\n' + fenced('</details>', '{=html}'))
+                            f'<summary>{summary}</summary>', '{=html}')
+                 + f'\n\n{block}\n\n' + fenced('</details>', '{=html}'))
         parts.append(block)
     if opts.get('output') != 'false': parts += [output_md(o, asis, img) for o in c.get('outputs') or []]
     body = '\n\n'.join(p for p in parts if p.strip())
@@ -205,8 +208,8 @@ def nb_markdown(nb, page, error=None):
     img, lang = Images(page), (nb.get('metadata', {}).get('kernelspec') or {}).get('language', 'python')
     parts = [cell_md(c, img, lang) for c in cells]
     if error:
-        parts.insert(0, '::: {.preview-error .output_error}\n**nbdev could not process this notebook**; it is shown from '
-                        'its source.\n\n' + fenced(error, '') + '\n:::')
+        parts.insert(0, '::: {.preview-error .output_error}\n**nbdev could not process this notebook**; it is shown '
+                        'from its source.\n\n' + fenced(error, '') + '\n:::')
     return meta, '\n\n'.join(p for p in parts if p.strip()) + '\n'
 
 def execute(nb_path):
@@ -294,11 +297,11 @@ def build(force=False, workers=2):
     nav = [(sec, [n for n in names if n in pages]) for sec, names in nav]
     nav = [(sec, names) for sec, names in nav if names]
     order = [n for _, names in nav for n in names]
-    order += [n for n in pages if n not in order]  # pages missing from sidebar.yml still get built (the test flags them)
+    order += [n for n in pages if n not in order]  # pages missing from sidebar.yml still get built (the test flags it)
     host = (_yml(NBS/'nbdev.yml', 'website', 'site-url', default='') or '').rstrip('/')
     site = _yml(NBS/'nbdev.yml', 'website', 'title', default='modernbert')
-    manifest = {'pages': [], 'sidebar': [[s, [by_nb[n] for n in names]] for s, names in nav], 'sidebar_missing': missing,
-                'process_seconds': round(t1 - t0, 1)}
+    manifest = {'pages': [], 'sidebar': [[s, [by_nb[n] for n in names]] for s, names in nav],
+                'sidebar_missing': missing, 'process_seconds': round(t1 - t0, 1)}
     import yaml
     from concurrent.futures import ThreadPoolExecutor
     def render(i, name):
@@ -306,8 +309,9 @@ def build(force=False, workers=2):
         _, md = nb_markdown(p['nb'], Path(p['html']).stem, p['error'])
         side = []
         for sec, names in nav:
-            items = ''.join(f'<li><a href="{by_nb[n]}"{" aria-current=" + chr(34) + "page" + chr(34) if n == name else ""}>'
-                            f'{html.escape(pages[n]["title"])}</a></li>' for n in names)
+            current = lambda n: ' aria-current="page"' if n == name else ''
+            items = ''.join(f'<li><a href="{by_nb[n]}"{current(n)}>{html.escape(pages[n]["title"])}</a></li>'
+                            for n in names)
             side.append((f'<div class="section">{html.escape(sec)}</div>' if sec else '') + f'<ul>{items}</ul>')
         prv = pages[order[i-1]] if i > 0 else None
         nxt = pages[order[i+1]] if i + 1 < len(order) else None
