@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import Iterable
 from tokenizers import Tokenizer, models, pre_tokenizers, decoders, trainers, processors, AddedToken
 from transformers import PreTrainedTokenizerFast, AutoTokenizer
-from .core import ModernBertConfig
+from .core import ModernBertConfig, check
 
 # %% auto #0
 __all__ = ['SPECIAL_TOKENS', 'UNUSED_RE', 'bpe_tokenizer', 'pad_vocab', 'wrap_tokenizer', 'train_tokenizer', 'round_trips',
            'bytes_per_token', 'save_tokenizer', 'load_tokenizer', 'never_mask_ids', 'config_for_tokenizer']
 
 # %% ../nbs/01_tokenizer.ipynb #b1ff5192
-SPECIAL_TOKENS = ['[UNK]', '[CLS]', '[SEP]', '[PAD]', '[MASK]']  # ids 0..4 in a trained tokenizer (ModernBertConfig.tiny)
+SPECIAL_TOKENS = ['[UNK]', '[CLS]', '[SEP]', '[PAD]', '[MASK]']  # ids 0..4 in a trained tokenizer (the tiny config's)
 UNUSED_RE = re.compile(r'\[unused\d+\]')                           # reserved tokens that pad the vocabulary
 
 def bpe_tokenizer()->Tokenizer:
@@ -42,13 +42,14 @@ def wrap_tokenizer(tok:Tokenizer, # a `tokenizers.Tokenizer` that already holds 
                    min_unused:int=2, # keep at least this many `[unused{i}]` tokens
                    model_max_length:int=8192, # longest input the model accepts (ModernBERT: 8192)
                   )->PreTrainedTokenizerFast:
-    "ModernBERT's conventions on `tok`: `[MASK]` lstrip, BERT templates, padded vocab, a round-tripping transformers wrapper."
+    "ModernBERT's conventions on `tok`: `[MASK]` lstrip, BERT templates, padded vocab, a round-tripping wrapper."
     missing = [t for t in SPECIAL_TOKENS if tok.token_to_id(t) is None]
-    if missing: raise ValueError(f"wrap_tokenizer: the tokenizer lacks {missing}; train it with special_tokens=SPECIAL_TOKENS")
+    check(not missing, f"wrap_tokenizer: the tokenizer lacks {missing}; train it with special_tokens=SPECIAL_TOKENS")
     tok.add_special_tokens([AddedToken('[MASK]', lstrip=True, special=True, normalized=False)])
     pad_vocab(tok, multiple_of, min_unused)
     cls, sep = tok.token_to_id('[CLS]'), tok.token_to_id('[SEP]')
-    tok.post_processor = processors.TemplateProcessing(single='[CLS]:0 $A:0 [SEP]:0', pair='[CLS]:0 $A:0 [SEP]:0 $B:1 [SEP]:1',
+    tok.post_processor = processors.TemplateProcessing(single='[CLS]:0 $A:0 [SEP]:0',
+                                                       pair='[CLS]:0 $A:0 [SEP]:0 $B:1 [SEP]:1',
                                                        special_tokens=[('[CLS]', cls), ('[SEP]', sep)])
     return PreTrainedTokenizerFast(tokenizer_object=tok, unk_token='[UNK]', cls_token='[CLS]', sep_token='[SEP]',
         pad_token='[PAD]', mask_token='[MASK]', model_max_length=model_max_length,
@@ -58,13 +59,13 @@ def wrap_tokenizer(tok:Tokenizer, # a `tokenizers.Tokenizer` that already holds 
 def _strings(texts, stats):
     "Yield the strings of `texts`, counting documents and characters in `stats`; anything else is a TypeError."
     for t in texts:
-        if not isinstance(t, str):
-            raise TypeError(f"train_tokenizer: got a {type(t).__name__}, expected str; pass an iterable of strings (decode bytes first)")
+        check(isinstance(t, str), f"train_tokenizer: got a {type(t).__name__}, expected str; "
+              "pass an iterable of strings (decode bytes first)", TypeError)
         stats[0] += 1; stats[1] += len(t)
         yield t
 
 def train_tokenizer(texts:Iterable[str], # any iterable of strings (documents, files, lines), read once
-                    vocab_size:int=32768, # target `len(tok)`, rounded up to a multiple of `multiple_of` (less if BPE runs out of merges)
+                    vocab_size:int=32768, # target `len(tok)`, up to a multiple of `multiple_of` (less if BPE runs out)
                     min_frequency:int=2, # a pair must occur at least this often to be merged
                     multiple_of:int=64, # pad the vocabulary with `[unused{i}]` tokens to a multiple of this
                     min_unused:int=2, # always keep at least this many `[unused{i}]` tokens
@@ -73,13 +74,15 @@ def train_tokenizer(texts:Iterable[str], # any iterable of strings (documents, f
                    )->PreTrainedTokenizerFast:
     "Train a byte-level BPE with ModernBERT's special tokens on `texts`, wrapped for transformers."
     vocab_size = -(-vocab_size // multiple_of) * multiple_of
-    if vocab_size < 256 + len(SPECIAL_TOKENS) + min_unused:
-        raise ValueError(f"train_tokenizer: vocab_size={vocab_size} cannot hold the 256 bytes, 5 specials and {min_unused} unused tokens; use at least 320")
+    check(vocab_size >= 256 + len(SPECIAL_TOKENS) + min_unused, f"train_tokenizer: vocab_size={vocab_size} cannot hold "
+          f"the 256 bytes, 5 specials and {min_unused} unused tokens; use at least 320")
     tok, stats = bpe_tokenizer(), [0, 0]
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size - min_unused, min_frequency=min_frequency, special_tokens=SPECIAL_TOKENS,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=show_progress)
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size - min_unused, min_frequency=min_frequency,
+                                  special_tokens=SPECIAL_TOKENS, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+                                  show_progress=show_progress)
     tok.train_from_iterator(_strings(texts, stats), trainer=trainer)
-    if not stats[1]: raise ValueError(f"train_tokenizer: `texts` held no text ({stats[0]} empty strings); pass a non-empty iterable of strings")
+    check(stats[1] > 0, f"train_tokenizer: `texts` held no text ({stats[0]} empty strings); "
+          "pass a non-empty iterable of strings")
     return wrap_tokenizer(tok, multiple_of, min_unused, model_max_length)
 
 # %% ../nbs/01_tokenizer.ipynb #eb3c8940
@@ -93,9 +96,10 @@ def bytes_per_token(tok, texts:Iterable[str])->float:
     "UTF-8 bytes per token of `tok` over `texts`, without special tokens (higher is more efficient)."
     texts = list(texts)
     enc = getattr(tok, 'backend_tokenizer', None)   # the Rust tokenizer: batched, and no over-length warnings
-    ids = [e.ids for e in enc.encode_batch(texts, add_special_tokens=False)] if enc else [tok.encode(t, add_special_tokens=False) for t in texts]
+    if enc: ids = [e.ids for e in enc.encode_batch(texts, add_special_tokens=False)]
+    else: ids = [tok.encode(t, add_special_tokens=False) for t in texts]
     nt = sum(map(len, ids))
-    if not nt: raise ValueError("bytes_per_token: `texts` held no text")
+    check(nt > 0, "bytes_per_token: `texts` held no text; pass some non-empty strings")
     return sum(len(t.encode()) for t in texts) / nt
 
 # %% ../nbs/01_tokenizer.ipynb #11e78d4a
@@ -116,16 +120,19 @@ def load_tokenizer(path, # a tokenizer folder (ours, the official ModernBERT one
                    **kwargs)->PreTrainedTokenizerFast:
     "Load a fast tokenizer that round-trips (no space clean-up) and returns only `input_ids` and `attention_mask`."
     p = Path(path)
-    if p.is_dir() and not any((p/f).exists() for f in ('tokenizer.json', 'tokenizer_config.json', 'vocab.txt')):
-        raise FileNotFoundError(f"load_tokenizer: {p} holds no tokenizer.json; pass a folder written by save_tokenizer or save_pretrained")
-    if not p.exists() and (p.is_absolute() or str(path).startswith('.') or str(path).count('/') != 1):
-        raise FileNotFoundError(f"load_tokenizer: no folder {path!s}; pass a tokenizer folder or a hub id like 'answerdotai/ModernBERT-base'")
+    check(not p.is_dir() or any((p/f).exists() for f in ('tokenizer.json', 'tokenizer_config.json', 'vocab.txt')),
+          f"load_tokenizer: {p} holds no tokenizer.json; pass a folder written by save_tokenizer or save_pretrained",
+          FileNotFoundError)
+    hub_id = not (p.is_absolute() or str(path).startswith('.') or str(path).count('/') != 1)   # 'owner/name'
+    check(p.exists() or hub_id, f"load_tokenizer: no folder {path!s}; "
+          "pass a tokenizer folder or a hub id like 'answerdotai/ModernBERT-base'", FileNotFoundError)
     tok = AutoTokenizer.from_pretrained(str(path), **{'clean_up_tokenization_spaces': False, **kwargs})
-    if not getattr(tok, 'is_fast', False): raise TypeError(f"load_tokenizer: {path} gave a slow tokenizer; save a tokenizer.json (a fast tokenizer)")
+    check(getattr(tok, 'is_fast', False),
+          f"load_tokenizer: {path} gave a slow tokenizer; save a tokenizer.json (a fast tokenizer)", TypeError)
     tok.clean_up_tokenization_spaces, tok.model_input_names = False, ['input_ids', 'attention_mask']
     missing = [k for k in ('cls_token', 'sep_token', 'pad_token', 'mask_token') if getattr(tok, k) is None]
-    if missing: raise ValueError(f"load_tokenizer: {path} has no {', '.join(missing)}; ModernBERT needs them: "
-                                 f"tok.add_special_tokens({{'mask_token': '[MASK]', ...}}) then save_tokenizer(tok, path)")
+    check(not missing, f"load_tokenizer: {path} has no {', '.join(missing)}; ModernBERT needs them: "
+          f"tok.add_special_tokens({{'mask_token': '[MASK]', ...}}) then save_tokenizer(tok, path)")
     return tok
 
 # %% ../nbs/01_tokenizer.ipynb #bb04167b
