@@ -34,17 +34,25 @@ class PaddedExport(nn.Module):
 def example_inputs(model:nn.Module, B:int=2, L:int=16)->tuple:
     "Random `(input_ids, attention_mask)` (B, L) on the model's device; B, L >= 2 (sizes 0 and 1 get specialized)."
     dev = next(model.parameters()).device
-    return (torch.randint(5, model.config.vocab_size, (B, L), device=dev), torch.ones(B, L, dtype=torch.int64, device=dev))
+    return (
+        torch.randint(5, model.config.vocab_size, (B, L), device=dev),
+        torch.ones(B, L, dtype=torch.int64, device=dev),
+    )
 
-def dynamic_shapes()->dict:
+
+def dynamic_shapes() -> dict:
     "Batch and length dynamic in both inputs."
     return {k: {0: torch.export.Dim.DYNAMIC, 1: torch.export.Dim.DYNAMIC} for k in ('input_ids', 'attention_mask')}
 
-def export_program(model:nn.Module)->torch.export.ExportedProgram:
+
+def export_program(model: nn.Module) -> torch.export.ExportedProgram:
     "`torch.export` of `model` in eval mode, with dynamic batch and length."
-    was = model.training; model.eval()
-    try: return torch.export.export(PaddedExport(model), example_inputs(model), dynamic_shapes=dynamic_shapes())
-    finally: model.train(was)
+    was = model.training
+    model.eval()
+    try:
+        return torch.export.export(PaddedExport(model), example_inputs(model), dynamic_shapes=dynamic_shapes())
+    finally:
+        model.train(was)
 
 # %% ../nbs/14a_export.ipynb #a4b622b5
 def layouts(vocab_size:int, # ids are drawn from [5, vocab_size)
@@ -70,20 +78,29 @@ def export_onnx(model:nn.Module, # a ModernBertModel or ModernBertForMaskedLM
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     ep = program if program is not None else export_program(model)
     out = 'logits' if isinstance(model, ModernBertForMaskedLM) else 'last_hidden_state'
-    onx = torch.onnx.export(ep, dynamo=True, input_names=['input_ids', 'attention_mask'], output_names=[out], verbose=False)
+    onx = torch.onnx.export(
+        ep, dynamo=True, input_names=['input_ids', 'attention_mask'], output_names=[out], verbose=False
+    )
     onx.save(str(path))
     return path
 
-def onnx_session(path, threads:int|None=None):
+
+def onnx_session(path, threads: int | None = None):
     "An ONNX Runtime CPU session on `path` (`threads`: intra-op threads; default ONNX Runtime's)."
     import onnxruntime as ort
+
     so = ort.SessionOptions()
-    if threads: so.intra_op_num_threads = threads
+    if threads:
+        so.intra_op_num_threads = threads
     return ort.InferenceSession(str(path), so, providers=['CPUExecutionProvider'])
 
-def run_onnx(session, input_ids:Tensor, attention_mask:Tensor)->np.ndarray:
+
+def run_onnx(session, input_ids: Tensor, attention_mask: Tensor) -> np.ndarray:
     "The session's output for one padded batch."
-    feed = {'input_ids': input_ids.cpu().numpy().astype(np.int64), 'attention_mask': attention_mask.cpu().numpy().astype(np.int64)}
+    feed = {
+        'input_ids': input_ids.cpu().numpy().astype(np.int64),
+        'attention_mask': attention_mask.cpu().numpy().astype(np.int64),
+    }
     return session.run(None, feed)[0]
 
 # %% ../nbs/14a_export.ipynb #7e7632ef
@@ -116,41 +133,62 @@ def _load_any(src)->nn.Module:
     cls = ModernBertForMaskedLM if arch.endswith('ForMaskedLM') else ModernBertModel
     return cls.from_hf(src).eval()
 
-def export_folder(src, # a folder written by `save_hf` (a masked LM or bare encoder), tokenizer included for the text check
-                  out, # output folder: model.onnx, config.json, tokenizer files, export_check.json
-                  tol:float=1e-4, # largest |ONNX Runtime - eager| accepted (float32)
-                  pt2:bool=False, # also save the `torch.export` program as model.pt2
-                 )->dict:
+def export_folder(
+    src,  # a folder written by `save_hf` (a masked LM or bare encoder), tokenizer included for the text check
+    out,  # output folder: model.onnx, config.json, tokenizer files, export_check.json
+    tol: float = 1e-4,  # largest |ONNX Runtime - eager| accepted (float32)
+    pt2: bool = False,  # also save the `torch.export` program as model.pt2
+) -> dict:
     "Export a ModernBERT folder to ONNX and check ONNX Runtime against eager PyTorch on random and real text."
-    src, out = Path(src), Path(out); out.mkdir(parents=True, exist_ok=True)
+    src, out = Path(src), Path(out)
+    out.mkdir(parents=True, exist_ok=True)
     model = _load_any(src).float()
     ep = export_program(model)
-    if pt2: torch.export.save(ep, str(out/'model.pt2'))
-    export_onnx(model, out/'model.onnx', ep)
+    if pt2:
+        torch.export.save(ep, str(out / 'model.pt2'))
+    export_onnx(model, out / 'model.onnx', ep)
     for f in src.iterdir():
-        if f.suffix in ('.json', '.txt', '.model') and f.is_file(): shutil.copy(f, out/f.name)   # config and tokenizer
+        if f.suffix in ('.json', '.txt', '.model') and f.is_file():
+            shutil.copy(f, out / f.name)  # config and tokenizer
     batches = layouts(model.config.vocab_size, B=4, L=min(300, model.config.max_position_embeddings))
-    if (src/'tokenizer.json').exists():
+    if (src / 'tokenizer.json').exists():
         from transformers import AutoTokenizer
+
         batches |= _real_text_batches(AutoTokenizer.from_pretrained(src), model.config.max_position_embeddings)
-    rows = check_export(model, onnx_session(out/'model.onnx'), batches)
+    rows = check_export(model, onnx_session(out / 'model.onnx'), batches)
     worst = max(r['max_abs_diff'] for r in rows)
-    res = {'src': str(src), 'model': type(model).__name__, 'rows': rows, 'max_abs_diff': worst, 'tol': tol, 'ok': worst <= tol}
-    (out/'export_check.json').write_text(json.dumps(res, indent=2))
+    res = {
+        'src': str(src),
+        'model': type(model).__name__,
+        'rows': rows,
+        'max_abs_diff': worst,
+        'tol': tol,
+        'ok': worst <= tol,
+    }
+    (out / 'export_check.json').write_text(json.dumps(res, indent=2))
     return res
 
+
 @call_parse
-def export_cli(src:str, # a folder written by save_hf (masked LM or bare encoder)
-               onnx:str=None, # write the ONNX export and its check into this folder
-               pt2:bool=False, # also save the torch.export program (model.pt2) there
-               tol:float=1e-4, # largest |ONNX Runtime - eager| accepted
-              ):
+def export_cli(
+    src: str,  # a folder written by save_hf (masked LM or bare encoder)
+    onnx: str = None,  # write the ONNX export and its check into this folder
+    pt2: bool = False,  # also save the torch.export program (model.pt2) there
+    tol: float = 1e-4,  # largest |ONNX Runtime - eager| accepted
+):
     "Export a ModernBERT folder to ONNX and check ONNX Runtime against eager PyTorch."
-    if onnx is None: raise SystemExit("modernbert-export: say where to write, e.g. --onnx exported/")
+    if onnx is None:
+        raise SystemExit("modernbert-export: say where to write, e.g. --onnx exported/")
     res = export_folder(src, onnx, tol, pt2)
-    for r in res['rows']: print(f"{r['batch']:<28} {str(r['shape']):>11} {r['real_tokens']:>6} tokens  max |diff| {r['max_abs_diff']:.2e}")
-    print(f"{'ok' if res['ok'] else 'FAILED'}: max abs diff {res['max_abs_diff']:.2e} (tol {tol:g}) -> {Path(onnx)/'model.onnx'}")
-    if not res['ok']: raise SystemExit(1)
+    for r in res['rows']:
+        print(
+            f"{r['batch']:<28} {str(r['shape']):>11} {r['real_tokens']:>6} tokens  max |diff| {r['max_abs_diff']:.2e}"
+        )
+    print(
+        f"{'ok' if res['ok'] else 'FAILED'}: max abs diff {res['max_abs_diff']:.2e} (tol {tol:g}) -> {Path(onnx) / 'model.onnx'}"
+    )
+    if not res['ok']:
+        raise SystemExit(1)
 
 # %% ../nbs/14a_export.ipynb #951fc53c
 PYLATE_SCRIPT = r"""
@@ -178,25 +216,37 @@ json.dump({'exact': [{h['id']: h['score'] for h in r} for r in exact], 'index': 
                         'transformers': transformers.__version__, 'torch': torch.__version__}}, open(work + '/result.json', 'w'))
 """
 
-def pylate_python()->str:
+
+def pylate_python() -> str:
     "The Python that has PyLate: `$MODERNBERT_PYLATE_PYTHON`, else this one."
     return os.environ.get('MODERNBERT_PYLATE_PYTHON') or sys.executable
 
-def pylate_run(folder, # a ColBERT folder written by `save_st(..., format='pylate')`
-               queries:list[str], docs:list[str], k:int=10, # top-k of the PLAID search
-               python:str|None=None, # default `pylate_python()`
-              )->dict:
+
+def pylate_run(
+    folder,  # a ColBERT folder written by `save_st(..., format='pylate')`
+    queries: list[str],
+    docs: list[str],
+    k: int = 10,  # top-k of the PLAID search
+    python: str | None = None,  # default `pylate_python()`
+) -> dict:
     "Load `folder` in PyLate, encode, score every pair exactly and search a PLAID index; vectors and results."
     from safetensors.torch import load_file
+
     python = python or pylate_python()
     with tempfile.TemporaryDirectory() as t:
         Path(t, 'data.json').write_text(json.dumps({'queries': queries, 'docs': docs, 'k': k}))
         Path(t, 'run.py').write_text(PYLATE_SCRIPT)
         r = subprocess.run([python, str(Path(t, 'run.py')), str(folder), t], capture_output=True, text=True)
-        if r.returncode: raise RuntimeError(f"PyLate failed in {python}: {r.stderr.strip()[-1200:]}\nInstall PyLate in its own "
-                                            "environment (pip install 'pylate==1.6.*') and set MODERNBERT_PYLATE_PYTHON to its python")
+        if r.returncode:
+            raise RuntimeError(
+                f"PyLate failed in {python}: {r.stderr.strip()[-1200:]}\nInstall PyLate in its own "
+                "environment (pip install 'pylate==1.6.*') and set MODERNBERT_PYLATE_PYTHON to its python"
+            )
         res, vec = json.loads(Path(t, 'result.json').read_text()), load_file(Path(t, 'vectors.safetensors'))
-    return res | {'queries': [vec[f'q{i}'] for i in range(len(queries))], 'docs': [vec[f'd{i}'] for i in range(len(docs))]}
+    return res | {
+        'queries': [vec[f'q{i}'] for i in range(len(queries))],
+        'docs': [vec[f'd{i}'] for i in range(len(docs))],
+    }
 
 # %% ../nbs/14a_export.ipynb #8a3ceed7
 @torch.no_grad()
@@ -219,19 +269,32 @@ def compare_pylate(col:ModernBertColBERT, tok, queries:list[str], docs:list[str]
                    relevant:list[int]|None=None, # relevant[i]: the index of query i's document (for MRR@10)
                   )->dict:
     "Agreement of our ColBERT with what `pylate_run` returned for the same (stripped) texts."
-    qv, dv = colbert_vectors(col, col.encode_queries(tok, queries)), colbert_vectors(col, encode_texts(tok, docs, document_length))
-    S = _scores(qv, dv)                                                                    # (Q, D) ours, exact
-    P = torch.tensor([[r[str(j)] for j in range(len(docs))] for r in res['exact']])       # (Q, D) PyLate, exact
+    qv, dv = (
+        colbert_vectors(col, col.encode_queries(tok, queries)),
+        colbert_vectors(col, encode_texts(tok, docs, document_length)),
+    )
+    S = _scores(qv, dv)  # (Q, D) ours, exact
+    P = torch.tensor([[r[str(j)] for j in range(len(docs))] for r in res['exact']])  # (Q, D) PyLate, exact
     k = len(res['index'][0])
-    ours_top = S.topk(k, -1).indices.tolist(); plaid = [[int(i) for i in r] for r in res['index']]
+    ours_top = S.topk(k, -1).indices.tolist()
+    plaid = [[int(i) for i in r] for r in res['index']]
     shapes_match = all(a.shape == b.shape for a, b in zip(qv + dv, res['queries'] + res['docs']))
-    out = {'queries': len(queries), 'docs': len(docs), 'k': k, 'vector_shapes_match': shapes_match,
-           'max_vector_diff': max(float((a - b).abs().max()) for a, b in zip(qv + dv, res['queries'] + res['docs'])) if shapes_match else None,
-           'max_score_diff': float((S - P).abs().max()),
-           'exact_topk_agrees': sum(a == b for a, b in zip(ours_top, P.topk(k, -1).indices.tolist())) / len(queries),
-           'plaid_top1_agrees': sum(a[0] == b[0] for a, b in zip(ours_top, plaid)) / len(queries),
-           'plaid_topk_overlap': sum(len(set(a) & set(b)) for a, b in zip(ours_top, plaid)) / (k * len(queries))}
+    out = {
+        'queries': len(queries),
+        'docs': len(docs),
+        'k': k,
+        'vector_shapes_match': shapes_match,
+        'max_vector_diff': max(float((a - b).abs().max()) for a, b in zip(qv + dv, res['queries'] + res['docs']))
+        if shapes_match
+        else None,
+        'max_score_diff': float((S - P).abs().max()),
+        'exact_topk_agrees': sum(a == b for a, b in zip(ours_top, P.topk(k, -1).indices.tolist())) / len(queries),
+        'plaid_top1_agrees': sum(a[0] == b[0] for a, b in zip(ours_top, plaid)) / len(queries),
+        'plaid_topk_overlap': sum(len(set(a) & set(b)) for a, b in zip(ours_top, plaid)) / (k * len(queries)),
+    }
     if relevant is not None:
-        mrr = lambda tops: sum(1 / (t.index(r) + 1) if r in t[:10] else 0 for t, r in zip(tops, relevant)) / len(relevant)
+        mrr = lambda tops: (
+            sum(1 / (t.index(r) + 1) if r in t[:10] else 0 for t, r in zip(tops, relevant)) / len(relevant)
+        )
         out |= {'mrr@10_ours': mrr(ours_top), 'mrr@10_pylate_plaid': mrr(plaid)}
     return out

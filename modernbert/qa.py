@@ -13,7 +13,15 @@ from torch import Tensor, nn
 from .core import ModernBertConfig, config_from_hf
 from .model import ModelOutput
 from .unpadding import pad_output
-from .heads import _ClassifierModel, _raw_checkpoint, _load_fitting, _clf_save_hf, pack, split_padded, length_batches
+from modernbert.heads import (
+    _ClassifierModel,
+    _raw_checkpoint,
+    _load_fitting,
+    _clf_save_hf,
+    pack,
+    split_padded,
+    length_batches,
+)
 from .finetune import FinetuneConfig, finetune, doc_batches
 
 # %% auto #0
@@ -48,17 +56,23 @@ class ModernBertForQuestionAnswering(_ClassifierModel):
     def __init__(self, config:ModernBertConfig, num_labels:int=2, id2label:dict|None=None, problem_type:str|None=None):
         if num_labels != 2: raise ValueError(f"num_labels={num_labels}: a QA head has 2 outputs per token (start, end)")
         super().__init__(config, 2, id2label, problem_type)
-    def forward(self, input_ids:Tensor, # (B, L) padded, or (N,) packed with cu_seqlens
-                attention_mask:Tensor|None=None, # (B, L) padded input only
-                start_positions:Tensor|None=None, end_positions:Tensor|None=None, # (B,) token positions in each document
-                cu_seqlens:Tensor|None=None, max_seqlen:int|None=None, # packed input
-               )->QuestionAnsweringOutput: # start/end logits (B, L) or (N,), loss with positions
+    def forward(
+        self,
+        input_ids: Tensor,  # (B, L) padded, or (N,) packed with cu_seqlens
+        attention_mask: Tensor | None = None,  # (B, L) padded input only
+        start_positions: Tensor | None = None,
+        end_positions: Tensor | None = None,  # (B,) token positions in each document
+        cu_seqlens: Tensor | None = None,
+        max_seqlen: int | None = None,  # packed input
+    ) -> QuestionAnsweringOutput:  # start/end logits (B, L) or (N,), loss with positions
         "Score every token as the start and the end of the answer."
         ids, batch, unpad = self.model._prepare(input_ids, attention_mask, cu_seqlens, max_seqlen)
         logits = self.classifier(self.drop(self.head(self.model.forward_packed(ids, batch)))).float()  # (N, 2)
-        if unpad is None: padded, mask = split_padded(logits, batch.cu_seqlens)                        # (B, Lmax, 2)
-        else: padded, mask = pad_output(logits, *unpad), pad_output(torch.ones_like(logits[:, 0]), *unpad)
-        padded = padded.masked_fill(~mask.bool()[..., None], torch.finfo(padded.dtype).min)           # padding never wins
+        if unpad is None:
+            padded, mask = split_padded(logits, batch.cu_seqlens)  # (B, Lmax, 2)
+        else:
+            padded, mask = pad_output(logits, *unpad), pad_output(torch.ones_like(logits[:, 0]), *unpad)
+        padded = padded.masked_fill(~mask.bool()[..., None], torch.finfo(padded.dtype).min)  # padding never wins
         loss = None
         if start_positions is not None and end_positions is not None:
             loss = qa_loss(padded[..., 0], padded[..., 1], start_positions, end_positions, mask)
@@ -83,36 +97,110 @@ def _qa_from_hf(cls, src, # a folder, hub id, or model object: MLM, QA, classifi
 ModernBertForQuestionAnswering.from_hf, ModernBertForQuestionAnswering.save_hf = _qa_from_hf, _clf_save_hf
 
 # %% ../nbs/13b_qa.ipynb #c0d6cd80
-DOC_QA_MODULES = ('builtins', 'os', 'os.path', 'math', 'cmath', 'itertools', 'functools', 'operator', 'collections', 'json',
-                  're', 'string', 'shutil', 'textwrap', 'inspect', 'pathlib', 'random', 'statistics', 'heapq', 'bisect', 'glob',
-                  'fnmatch', 'zlib', 'base64', 'binascii', 'struct', 'calendar', 'datetime', 'time', 'tempfile', 'difflib', 'html',
-                  'urllib.parse', 'email.utils', 'csv', 'copy', 'types', 'platform', 'codecs', 'unicodedata', 'locale', 'decimal',
-                  'fractions', 'array', 'hashlib', 'uuid', 'logging', 'io', 'pickle', 'zipfile', 'tarfile', 'ast', 'dis',
-                  'tokenize', 'pprint', 'enum', 'contextlib', 'typing', 'weakref', 'traceback', 'warnings', 'dataclasses',
-                  'posixpath', 'mimetypes', 'ipaddress', 'colorsys', 'stat', 'filecmp', 'linecache', 'shlex', 'sysconfig', 'pkgutil')
+DOC_QA_MODULES = (
+    'builtins',
+    'os',
+    'os.path',
+    'math',
+    'cmath',
+    'itertools',
+    'functools',
+    'operator',
+    'collections',
+    'json',
+    're',
+    'string',
+    'shutil',
+    'textwrap',
+    'inspect',
+    'pathlib',
+    'random',
+    'statistics',
+    'heapq',
+    'bisect',
+    'glob',
+    'fnmatch',
+    'zlib',
+    'base64',
+    'binascii',
+    'struct',
+    'calendar',
+    'datetime',
+    'time',
+    'tempfile',
+    'difflib',
+    'html',
+    'urllib.parse',
+    'email.utils',
+    'csv',
+    'copy',
+    'types',
+    'platform',
+    'codecs',
+    'unicodedata',
+    'locale',
+    'decimal',
+    'fractions',
+    'array',
+    'hashlib',
+    'uuid',
+    'logging',
+    'io',
+    'pickle',
+    'zipfile',
+    'tarfile',
+    'ast',
+    'dis',
+    'tokenize',
+    'pprint',
+    'enum',
+    'contextlib',
+    'typing',
+    'weakref',
+    'traceback',
+    'warnings',
+    'dataclasses',
+    'posixpath',
+    'mimetypes',
+    'ipaddress',
+    'colorsys',
+    'stat',
+    'filecmp',
+    'linecache',
+    'shlex',
+    'sysconfig',
+    'pkgutil',
+)
 _RETURNS = re.compile(r'^Returns? (.{8,120}?)\.(\s|$)')
 
-def doc_entries(modules=DOC_QA_MODULES)->list[dict]:
-    "Public functions and methods of `modules` whose docstring opens with 'Return(s) X.': name, signature line, answer X."
+
+def doc_entries(modules=DOC_QA_MODULES) -> list[dict]:
+    "Functions and methods of `modules` whose docstring opens with 'Return(s) X.': name, signature line, answer X."
     out, seen = [], set()
     for m in modules:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
-            try: mod = importlib.import_module(m)
-            except ImportError: continue
+            try:
+                mod = importlib.import_module(m)
+            except ImportError:
+                continue
         for name, obj in sorted(vars(mod).items()):
-            if name.startswith('_'): continue
+            if name.startswith('_'):
+                continue
             cands = [(name, obj)]
             if inspect.isclass(obj) and (obj.__module__ == mod.__name__ or m == 'builtins'):
                 cands += [(f'{name}.{k}', v) for k, v in sorted(vars(obj).items()) if not k.startswith('_')]
             for n, o in cands:
                 doc = inspect.getdoc(o) if callable(o) else None
-                if not doc or (m, n) in seen: continue
+                if not doc or (m, n) in seen:
+                    continue
                 seen.add((m, n))
                 para = ' '.join(doc.split('\n\n')[0].split())
                 if r := _RETURNS.match(para):
-                    try: sig = str(inspect.signature(o))
-                    except (TypeError, ValueError): sig = '(...)'
+                    try:
+                        sig = str(inspect.signature(o))
+                    except (TypeError, ValueError):
+                        sig = '(...)'
                     out.append(dict(module=m, name=n, line=f"{n}{sig}: {para}", answer=r.group(1)))
     return out
 
@@ -135,9 +223,17 @@ def doc_qa(n_entries:int=4, # entries per passage: the one asked about and n_ent
             lines = [e['line']] + [o['line'] for o in rng.sample(others, min(n_entries - 1, len(others)))]
             rng.shuffle(lines)
             ctx = '\n'.join('    ' + l for l in lines)                  # indented as pydoc lists members
-            start = ctx.index(e['line']) + e['line'].index(': ') + 2 + len('Return ') + (e['line'].split(': ', 1)[1][6] == 's')
-            assert ctx[start:start + len(e['answer'])] == e['answer']
-            splits[split].append(dict(question=f"What does {e['name']} return?", context=ctx, answer=e['answer'], answer_start=start))
+            start = (
+                ctx.index(e['line'])
+                + e['line'].index(': ')
+                + 2
+                + len('Return ')
+                + (e['line'].split(': ', 1)[1][6] == 's')
+            )
+            assert ctx[start : start + len(e['answer'])] == e['answer']
+            splits[split].append(
+                dict(question=f"What does {e['name']} return?", context=ctx, answer=e['answer'], answer_start=start)
+            )
     return splits
 
 # %% ../nbs/13b_qa.ipynb #4f5049c7
@@ -157,7 +253,8 @@ def answer_f1(pred:str, gold:str)->float:
 
 def qa_scores(preds:list[str], golds:list[str])->dict:
     "Exact match and F1, in percent, over paired predictions and gold answers."
-    if len(preds) != len(golds) or not golds: raise ValueError(f"{len(preds)} predictions for {len(golds)} answers: pass one per question")
+    if len(preds) != len(golds) or not golds:
+        raise ValueError(f"{len(preds)} predictions for {len(golds)} answers: pass one per question")
     em = sum(normalize_answer(p) == normalize_answer(g) for p, g in zip(preds, golds)) / len(golds)
     return {'exact_match': 100 * em, 'f1': 100 * sum(map(answer_f1, preds, golds)) / len(golds)}
 
@@ -220,5 +317,9 @@ def fit_qa(model:ModernBertForQuestionAnswering, tok, train:list[dict], cfg:Fine
     enc = encode_qa(tok, train, cfg.max_length)
     batches = doc_batches([r['input_ids'] for r in enc], [r['span'] for r in enc], cfg.batch_size, cfg.seed)
     loss_fn = lambda m, b: m(**b.inputs(), start_positions=b.labels[:, 0], end_positions=b.labels[:, 1]).loss
-    ev = None if test is None else lambda m: qa_scores(answer_questions(m, tok, test, cfg.max_length), [e['answer'] for e in test])
+    ev = (
+        None
+        if test is None
+        else lambda m: qa_scores(answer_questions(m, tok, test, cfg.max_length), [e['answer'] for e in test])
+    )
     return finetune(model, batches, loss_fn, cfg, eval_fn=ev)

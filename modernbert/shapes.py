@@ -1,4 +1,4 @@
-"""The grid search behind ModernBERT's dimensions: shapes inside a parameter budget, costed by tile and wave quantization.
+"""The grid search behind ModernBERT's dimensions: shapes in a parameter budget, costed by tile and wave quantization.
 
 Docs: https://modernbert-course.github.io/modernbert/shapes.html.md"""
 
@@ -74,54 +74,76 @@ def candidates(budget='150M',                 # parameters: '130M-150M', or the 
     return rows
 
 # %% ../nbs/16_shapes.ipynb #e0af945c
-TILES = ((256, 128), (128, 256), (128, 128), (128, 64), (64, 128), (64, 64))  # output tiles (rows x cols) cuBLAS/CUTLASS kernels use
+TILES = (
+    (256, 128),
+    (128, 256),
+    (128, 128),
+    (128, 64),
+    (64, 128),
+    (64, 64),
+)  # output tiles (rows x cols) cuBLAS/CUTLASS kernels use
+
 
 @dataclass(frozen=True)
 class GPU:
     "One GPU of the basket: what the tile and wave cost model needs."
-    name:str
-    sms:int                 # streaming multiprocessors: the tiles of one wave
-    tflops:float            # dense bf16 tensor-core peak, FP32 accumulate, no sparsity (T4: fp16)
-    gbps:float              # memory bandwidth, GB/s
-    weight:float=1.0        # weight in the basket score
-    tiles:tuple=TILES       # output tiles its GEMM kernels choose from
-    source:str=''           # where the numbers come from
 
-GPU_BASKET = {g.name: g for g in [
-    GPU('T4',       40,  PEAK_TFLOPS['T4'][0], 320, 2, source='NVIDIA T4 datasheet (Turing TU104, fp16 tensor 65 TF)'),
-    GPU('A10',      72,  PEAK_TFLOPS['A10'][0], 600, 2, source='NVIDIA A10 datasheet (GA102)'),
-    GPU('L4',       58,  PEAK_TFLOPS['L4'][0], 300, 2, source='NVIDIA L4 datasheet (AD104)'),
-    GPU('RTX 3090', 82,  PEAK_TFLOPS['RTX 3090'][0], 936, 2, source='NVIDIA Ampere GA102 whitepaper, appendix A'),
-    GPU('RTX 4090', 128, PEAK_TFLOPS['RTX 4090'][0], 1008, 2, source='NVIDIA Ada AD102 whitepaper, appendix A'),
-    GPU('A100',     108, PEAK_TFLOPS['A100'][0], 2039, 1, source='NVIDIA A100 datasheet (SXM4 80GB)'),
-    GPU('H100',     132, PEAK_TFLOPS['H100'][0], 3350, 1, source='NVIDIA H100 datasheet (SXM5)'),
-]}
+    name: str
+    sms: int  # streaming multiprocessors: the tiles of one wave
+    tflops: float  # dense bf16 tensor-core peak, FP32 accumulate, no sparsity (T4: fp16)
+    gbps: float  # memory bandwidth, GB/s
+    weight: float = 1.0  # weight in the basket score
+    tiles: tuple = TILES  # output tiles its GEMM kernels choose from
+    source: str = ''  # where the numbers come from
 
-def basket_table(gpus:dict|None=None)->str:
+
+GPU_BASKET = {
+    g.name: g
+    for g in [
+        GPU('T4', 40, PEAK_TFLOPS['T4'][0], 320, 2, source='NVIDIA T4 datasheet (Turing TU104, fp16 tensor 65 TF)'),
+        GPU('A10', 72, PEAK_TFLOPS['A10'][0], 600, 2, source='NVIDIA A10 datasheet (GA102)'),
+        GPU('L4', 58, PEAK_TFLOPS['L4'][0], 300, 2, source='NVIDIA L4 datasheet (AD104)'),
+        GPU('RTX 3090', 82, PEAK_TFLOPS['RTX 3090'][0], 936, 2, source='NVIDIA Ampere GA102 whitepaper, appendix A'),
+        GPU('RTX 4090', 128, PEAK_TFLOPS['RTX 4090'][0], 1008, 2, source='NVIDIA Ada AD102 whitepaper, appendix A'),
+        GPU('A100', 108, PEAK_TFLOPS['A100'][0], 2039, 1, source='NVIDIA A100 datasheet (SXM4 80GB)'),
+        GPU('H100', 132, PEAK_TFLOPS['H100'][0], 3350, 1, source='NVIDIA H100 datasheet (SXM5)'),
+    ]
+}
+
+
+def basket_table(gpus: dict | None = None) -> str:
     "The basket as a markdown table."
-    rows = [dict(name=g.name, sms=g.sms, tflops=g.tflops, gbps=g.gbps, weight=g.weight, source=g.source)
-            for g in (gpus or GPU_BASKET).values()]
-    return md_table(rows, dict(name='GPU', sms='SMs', tflops='dense bf16 TFLOP/s', gbps='GB/s', weight='weight',
-                               source='source'), fmt={float: '{:g}'})
+    rows = [
+        dict(name=g.name, sms=g.sms, tflops=g.tflops, gbps=g.gbps, weight=g.weight, source=g.source)
+        for g in (gpus or GPU_BASKET).values()
+    ]
+    return md_table(
+        rows,
+        dict(name='GPU', sms='SMs', tflops='dense bf16 TFLOP/s', gbps='GB/s', weight='weight', source='source'),
+        fmt={float: '{:g}'},
+    )
 
 # %% ../nbs/16_shapes.ipynb #ec0b0273
 LAUNCH_S = 3e-6  # seconds per kernel launch and tail (an assumption: eager PyTorch without CUDA graphs)
 
 def tile_speed(tm:int, tn:int)->float:
-    "Per-SM speed of a `tm` x `tn` output tile relative to 256x128: sqrt of its operand reuse tm*tn/(tm+tn), capped at 1."
+    "Per-SM speed of a `tm` x `tn` tile relative to 256x128: sqrt of its operand reuse tm*tn/(tm+tn), capped at 1."
     return min(1.0, (tm * tn / (tm + tn)) / (256 * 128 / 384)) ** 0.5
 
-def gemm_cost(M:int, N:int, K:int, gpu:GPU, k_step:int=64, bytes_per:int=2)->dict:
-    "Time of an (M, K) @ (K, N) product on `gpu` with its best tile: waves of tiles or memory traffic, whichever is slower."
-    best, rate = None, gpu.tflops * 1e12 / gpu.sms                 # FLOP/s of one SM
+
+def gemm_cost(M: int, N: int, K: int, gpu: GPU, k_step: int = 64, bytes_per: int = 2) -> dict:
+    "Time of an (M, K) @ (K, N) product on `gpu` with its best tile: waves of tiles or memory traffic, the slower."
+    best, rate = None, gpu.tflops * 1e12 / gpu.sms  # FLOP/s of one SM
     for tm, tn in gpu.tiles:
-        tiles = math.ceil(M / tm) * math.ceil(N / tn)               # tile quantization
-        waves = math.ceil(tiles / gpu.sms)                          # wave quantization
+        tiles = math.ceil(M / tm) * math.ceil(N / tn)  # tile quantization
+        waves = math.ceil(tiles / gpu.sms)  # wave quantization
         compute = waves * 2 * tm * tn * math.ceil(K / k_step) * k_step / (rate * tile_speed(tm, tn))
         memory = bytes_per * (M * K + K * N + M * N) / (gpu.gbps * 1e9)
         s = max(compute, memory) + LAUNCH_S
         if best is None or s < best['s']:
-            best = dict(s=s, tile=(tm, tn), tiles=tiles, waves=waves, bound='compute' if compute >= memory else 'memory')
+            best = dict(
+                s=s, tile=(tm, tn), tiles=tiles, waves=waves, bound='compute' if compute >= memory else 'memory'
+            )
     return {**best, 'util': 2 * M * N * K / (best['s'] * gpu.tflops * 1e12)}
 
 # %% ../nbs/16_shapes.ipynb #0818e745
@@ -129,44 +151,69 @@ def gemm_cost(M:int, N:int, K:int, gpu:GPU, k_step:int=64, bytes_per:int=2)->dic
 def layer_cost(d:int, I:int, gpu:GPU, M:int, seqs:int, seq_len:int, is_global:bool, window:int=64, head_dim:int=64,
                attn_eff:float=0.5, ew:float=1.0)->dict:
     "Seconds of one encoder layer on `gpu` for `seqs` documents of `seq_len` tokens (M in all), by part."
-    gemms = {n: gemm_cost(M, N, K, gpu)['s'] for n, N, K in (('Wqkv', 3*d, d), ('attn.Wo', d, d), ('Wi', 2*I, d), ('mlp.Wo', d, I))}
-    keys = seq_len if is_global else min(seq_len, 128 + 2 * window)          # keys one 128-query block scores
+    gemms = {
+        n: gemm_cost(M, N, K, gpu)['s']
+        for n, N, K in (('Wqkv', 3 * d, d), ('attn.Wo', d, d), ('Wi', 2 * I, d), ('mlp.Wo', d, I))
+    }
+    keys = seq_len if is_global else min(seq_len, 128 + 2 * window)  # keys one 128-query block scores
     waves = math.ceil(math.ceil(seq_len / 128) * seqs * (d // head_dim) / gpu.sms)
     attn = waves * 4 * head_dim * 128 * keys / (gpu.tflops * 1e12 / gpu.sms * attn_eff) + LAUNCH_S
-    other = ew * (2 * M * (18 * d + 3 * I) / (gpu.gbps * 1e9) + 6 * LAUNCH_S)  # norms, residuals, RoPE, GeGLU, attention I/O
+    other = ew * (
+        2 * M * (18 * d + 3 * I) / (gpu.gbps * 1e9) + 6 * LAUNCH_S
+    )  # norms, residuals, RoPE, GeGLU, attention I/O
     return {**gemms, 'attention': attn, 'other': other}
 
-def estimate_tok_s(cfg:ModernBertConfig, gpu:GPU, seqs=(4, 16, 64), seq_len:int=512, attn_eff:float=0.5,
-                   ew:float=1.0, # elementwise traffic vs eager PyTorch: 0.5 ~ compiled (fused norms, residuals, RoPE)
-                  )->float:
-    "Estimated encoder tokens/s of `cfg` on `gpu`: all tokens over all time for batches of `seqs` documents of `seq_len`."
+
+def estimate_tok_s(
+    cfg: ModernBertConfig,
+    gpu: GPU,
+    seqs=(4, 16, 64),
+    seq_len: int = 512,
+    attn_eff: float = 0.5,
+    ew: float = 1.0,  # elementwise traffic vs eager PyTorch: 0.5 ~ compiled (fused norms, residuals, RoPE)
+) -> float:
+    "Estimated encoder tokens/s of `cfg` on `gpu`: all tokens over all time, batches of `seqs` documents of `seq_len`."
     d, I, L = cfg.hidden_size, cfg.intermediate_size, cfg.num_hidden_layers
     n_glob, total = sum(cfg.is_global(i) for i in range(L)), 0.0
     for b in seqs:
-        lc = lambda g: sum(layer_cost(d, I, gpu, b * seq_len, b, seq_len, g, cfg.sliding_window, cfg.head_dim, attn_eff, ew).values())
-        total += n_glob * lc(True) + (L - n_glob) * lc(False) + 2 * b * seq_len * 4 * d / (gpu.gbps * 1e9)  # + embedding, final norm
+        lc = lambda g: sum(
+            layer_cost(d, I, gpu, b * seq_len, b, seq_len, g, cfg.sliding_window, cfg.head_dim, attn_eff, ew).values()
+        )
+        total += (
+            n_glob * lc(True) + (L - n_glob) * lc(False) + 2 * b * seq_len * 4 * d / (gpu.gbps * 1e9)
+        )  # + embedding, final norm
     return sum(seqs) * seq_len / total
 
-def gemm_util(d:int, I:int, gpu:GPU, seqs=(4, 16, 64), seq_len:int=512)->float:
+
+def gemm_util(d: int, I: int, gpu: GPU, seqs=(4, 16, 64), seq_len: int = 512) -> float:
     "Share of `gpu`'s tensor peak that one layer's four products reach (tile and wave quantization, memory, launches)."
     flops = secs = 0
     for M in (b * seq_len for b in seqs):
-        for N, K in ((3 * d, d), (d, d), (2 * I, d), (d, I)): flops, secs = flops + 2 * M * N * K, secs + gemm_cost(M, N, K, gpu)['s']
+        for N, K in ((3 * d, d), (d, d), (2 * I, d), (d, I)):
+            flops, secs = flops + 2 * M * N * K, secs + gemm_cost(M, N, K, gpu)['s']
     return flops / (secs * gpu.tflops * 1e12)
 
 # %% ../nbs/16_shapes.ipynb #1da6c7a1
 def mark_front(rows:list, x:str='params', y:str='basket')->list:
-    "Set `front` (no row has >= `x` and more `y`), `gap` (best `y` among rows with >= `x`, over own, minus 1) and `rank` by `y`."
+    "Set `front` (no row has >= `x` and more `y`), `gap` (best `y` of rows with >= `x`, over own, - 1), `rank` by `y`."
     best = -math.inf
     for r in sorted(rows, key=lambda r: (-r[x], -r[y])):
         r['front'], r['gap'] = r[y] > best, max(0.0, best / r[y] - 1)
         best = max(best, r[y])
-    for i, r in enumerate(sorted(rows, key=lambda r: -r[y])): r['rank'] = i + 1
+    for i, r in enumerate(sorted(rows, key=lambda r: -r[y])):
+        r['rank'] = i + 1
     return rows
 
-def score_shapes(rows:list, gpus:dict|None=None, seqs=(4, 16, 64), seq_len:int=512, base:ModernBertConfig|None=None,
-                 **kw)->list: # `kw`: `attn_eff`, `ew` of `estimate_tok_s`
-    "Add `tok_s` per GPU, their weighted geometric mean `basket`, weighted `mfu` and `gemm_util`, and the front marks to each row."
+
+def score_shapes(
+    rows: list,
+    gpus: dict | None = None,
+    seqs=(4, 16, 64),
+    seq_len: int = 512,
+    base: ModernBertConfig | None = None,
+    **kw,
+) -> list:  # `kw`: `attn_eff`, `ew` of `estimate_tok_s`
+    "Add `tok_s` per GPU, their weighted geometric mean `basket`, weighted `mfu`, `gemm_util` and front marks to rows."
     gpus = gpus or GPU_BASKET
     w = sum(g.weight for g in gpus.values())
     for r in rows:
@@ -182,51 +229,85 @@ def score_shapes(rows:list, gpus:dict|None=None, seqs=(4, 16, 64), seq_len:int=5
 PAPER_SHAPES = {'768x1152x22': 'ModernBERT-base', '1024x2624x28': 'ModernBERT-large'}
 
 def shapes_table(rows:list, top:int=10, names=(), gpus=None)->str:
-    "Markdown table of the `top` rows by basket score, plus the rows in `names` (the paper's shapes) wherever they rank."
+    "Markdown table of the `top` rows by basket score, plus the rows in `names` (the paper's shapes) where they rank."
     gpus = list(gpus or rows[0]['tok_s'])
     pick = sorted(rows, key=lambda r: r['rank'])[:top]
     pick += [r for r in sorted(rows, key=lambda r: r['rank']) if r['name'] in names and r not in pick]
     out = []
     for r in pick:
         nm = f"**{r['name']}** ({PAPER_SHAPES[r['name']]})" if r['name'] in PAPER_SHAPES else r['name']
-        out.append({'rank': r['rank'], 'shape d x I x L': nm, 'heads': r['heads'], 'params': f"{r['params']/1e6:.1f}M",
-                    'basket tok/s': round(r['basket']), **{f'{g} k': round(r['tok_s'][g] / 1e3) for g in gpus},
-                    'GEMM util': f"{r['gemm_util']:.1%}", 'mfu': f"{r['mfu']:.1%}", 'front': 'yes' if r['front'] else '',
-                    'gap': f"{r['gap']:.1%}"})
+        out.append(
+            {
+                'rank': r['rank'],
+                'shape d x I x L': nm,
+                'heads': r['heads'],
+                'params': f"{r['params'] / 1e6:.1f}M",
+                'basket tok/s': round(r['basket']),
+                **{f'{g} k': round(r['tok_s'][g] / 1e3) for g in gpus},
+                'GEMM util': f"{r['gemm_util']:.1%}",
+                'mfu': f"{r['mfu']:.1%}",
+                'front': 'yes' if r['front'] else '',
+                'gap': f"{r['gap']:.1%}",
+            }
+        )
     return md_table(out)
 
 # %% ../nbs/16_shapes.ipynb #ea8ab788
 def where_is(rows:list, name:str)->dict:
-    "Where shape `name` lands: rank, gap to the (params, speed) front per GPU and basket, the (params, depth, speed) front, GEMM alignment."
+    "Where shape `name` lands: rank, gap to the (params, speed) front per GPU, the (params, depth, speed) front, GEMMs."
     r = next((o for o in rows if o['name'] == name), None)
-    if r is None: raise ValueError(f"{name} is not among the candidates: check the budget, width and last_global")
+    if r is None:
+        raise ValueError(f"{name} is not among the candidates: check the budget, width and last_global")
     ge = [o for o in rows if o['params'] >= r['params']]
     per_gpu = {g: max(o['tok_s'][g] for o in ge) / v - 1 for g, v in r['tok_s'].items()}
     best = max(ge, key=lambda o: o['basket'])
     deeper = [o for o in ge if o['L'] >= r['L'] and o is not r]
     same_L = sorted((o for o in rows if o['L'] == r['L']), key=lambda o: -o['gemm_util'])
-    return dict(name=name, params=r['params'], rank=r['rank'], of=len(rows), front=r['front'], gap=r['gap'],
-                beaten_by=None if best is r else best['name'], gap_per_gpu=per_gpu,
-                front_with_depth=not any(o['basket'] >= r['basket'] for o in deeper),
-                mfu=r['mfu'], gemm_util=r['gemm_util'], gemm_util_best=max(o['gemm_util'] for o in rows),
-                gemm_util_rank_at_depth=f"{same_L.index(r) + 1} of {len(same_L)}")
+    return dict(
+        name=name,
+        params=r['params'],
+        rank=r['rank'],
+        of=len(rows),
+        front=r['front'],
+        gap=r['gap'],
+        beaten_by=None if best is r else best['name'],
+        gap_per_gpu=per_gpu,
+        front_with_depth=not any(o['basket'] >= r['basket'] for o in deeper),
+        mfu=r['mfu'],
+        gemm_util=r['gemm_util'],
+        gemm_util_best=max(o['gemm_util'] for o in rows),
+        gemm_util_rank_at_depth=f"{same_L.index(r) + 1} of {len(same_L)}",
+    )
 
-def depth_sweep(rows:list, depths=None)->list:
-    "For each depth (default: every depth present), the candidate with the most parameters: the budget spent deep or wide."
+
+def depth_sweep(rows: list, depths=None) -> list:
+    "For each depth (default: every one present), the candidate with the most parameters: the budget deep or wide."
     out = []
     for L in sorted(depths or {o['L'] for o in rows}):
         at = [o for o in rows if o['L'] == L]
-        if at: out.append(max(at, key=lambda o: o['params']))
+        if at:
+            out.append(max(at, key=lambda o: o['params']))
     return out
 
 # %% ../nbs/16_shapes.ipynb #e7d462c4
 def sweep_table(rows:list, depths=None, names=PAPER_SHAPES)->str:
-    "Markdown table of `depth_sweep(rows, depths)`: basket speed relative to the shallowest, GEMM utilization, mfu, gap to the front."
+    "Markdown table of `depth_sweep(rows, depths)`: speed relative to the shallowest, GEMM util, mfu, gap to the front."
     sw = depth_sweep(rows, depths)
-    return md_table([{'L': o['L'], 'shape': f"**{o['name']}**" if o['name'] in names else o['name'],
-                      'params': f"{o['params']/1e6:.1f}M", 'basket tok/s': round(o['basket']),
-                      'vs first row': f"{o['basket']/sw[0]['basket']:.2f}", 'GEMM util': f"{o['gemm_util']:.1%}",
-                      'mfu': f"{o['mfu']:.1%}", 'gap to front': f"{o['gap']:.1%}"} for o in sw])
+    return md_table(
+        [
+            {
+                'L': o['L'],
+                'shape': f"**{o['name']}**" if o['name'] in names else o['name'],
+                'params': f"{o['params'] / 1e6:.1f}M",
+                'basket tok/s': round(o['basket']),
+                'vs first row': f"{o['basket'] / sw[0]['basket']:.2f}",
+                'GEMM util': f"{o['gemm_util']:.1%}",
+                'mfu': f"{o['mfu']:.1%}",
+                'gap to front': f"{o['gap']:.1%}",
+            }
+            for o in sw
+        ]
+    )
 
 # %% ../nbs/16_shapes.ipynb #28563d96
 def timing_model(cfg:ModernBertConfig, device=None, dtype=None)->Contender:
@@ -243,34 +324,51 @@ def timing_model(cfg:ModernBertConfig, device=None, dtype=None)->Contender:
 def time_forwards(cfgs:list, device=None, seqs:int=2, seq_len:int=256, reps:int=3, dtype=None, seed:int=0,
                   threads:int|None=None, # CPU threads while timing (None: torch's setting); restored afterwards
                  )->list:
-    "Median forward time of each config on `seqs` random `seq_len`-token documents, passes interleaved: tokens/s, per Mparam, GFLOP/s."
+    "Median forward time of each config on `seqs` random `seq_len`-token documents, interleaved: tokens/s, GFLOP/s."
     dev, old = torch.device(device or default_device()), torch.get_num_threads()
     cs = [timing_model(c, dev, dtype) for c in cfgs]
     batches = make_batches([seq_len] * seqs, seqs, dev, seed, min(c.vocab_size for c in cfgs))
     times = [[] for _ in cs]
     try:
-        if threads: torch.set_num_threads(threads)
-        for c in cs: time_pass(c, batches, dev)                                    # warm-up
-        for _ in range(reps):                                # one pass of each per round: a busy machine slows all alike
-            for t, c in zip(times, cs): t.append(time_pass(c, batches, dev)[0])
-    finally: torch.set_num_threads(old)
+        if threads:
+            torch.set_num_threads(threads)
+        for c in cs:
+            time_pass(c, batches, dev)  # warm-up
+        for _ in range(reps):  # one pass of each per round: a busy machine slows all alike
+            for t, c in zip(times, cs):
+                t.append(time_pass(c, batches, dev)[0])
+    finally:
+        torch.set_num_threads(old)
     out, tok = [], seqs * seq_len
     for cfg, c, t in zip(cfgs, cs, times):
         s = statistics.median(t)
-        out.append(dict(device=str(dev), backend=c.backend, seconds=s, tok_s=tok / s, tok_s_per_Mparam=tok / s / (num_parameters(cfg) / 1e6),
-                        gflops=tok * model_flops_per_token(cfg, seq_len, training=False, head_frac=0) / s / 1e9, times=t))
+        out.append(
+            dict(
+                device=str(dev),
+                backend=c.backend,
+                seconds=s,
+                tok_s=tok / s,
+                tok_s_per_Mparam=tok / s / (num_parameters(cfg) / 1e6),
+                gflops=tok * model_flops_per_token(cfg, seq_len, training=False, head_frac=0) / s / 1e9,
+                times=t,
+            )
+        )
     return out
 
-def time_forward(cfg:ModernBertConfig, device=None, **kw)->dict:
+
+def time_forward(cfg: ModernBertConfig, device=None, **kw) -> dict:
     "`time_forwards` of one config."
     return time_forwards([cfg], device, **kw)[0]
 
-def measure_shapes(rows:list, device=None, base:ModernBertConfig|None=None, log=print, **kw)->list:
-    "Time the rows' forwards on `device` together (`time_forwards` arguments in `kw`) and store each result under `measured`."
+
+def measure_shapes(rows: list, device=None, base: ModernBertConfig | None = None, log=print, **kw) -> list:
+    "Time the rows' forwards on `device` together (`time_forwards` arguments in `kw`); each result under `measured`."
     for r, m in zip(rows, time_forwards([shape_config(r['d'], r['I'], r['L'], base) for r in rows], device, **kw)):
         r['measured'] = m
-        log(f"{r['name']:>14s} {r['params']/1e6:7.1f}M  {m['tok_s']:9,.0f} tok/s  {m['tok_s_per_Mparam']:8.2f} tok/s/Mparam  "
-            f"{m['gflops']:7.1f} GFLOP/s  ({m['backend']}, {m['device']}, median {m['seconds']:.3f} s of {len(m['times'])})")
+        log(
+            f"{r['name']:>14s} {r['params'] / 1e6:7.1f}M  {m['tok_s']:9,.0f} tok/s  {m['tok_s_per_Mparam']:8.2f} tok/s/Mparam  "
+            f"{m['gflops']:7.1f} GFLOP/s  ({m['backend']}, {m['device']}, median {m['seconds']:.3f} s of {len(m['times'])})"
+        )
     return rows
 
 # %% ../nbs/16_shapes.ipynb #736e1d60
@@ -282,84 +380,136 @@ def _front(rows:list, y)->list:
     return fr[::-1]
 
 def plot_shapes(rows:list, title:str='', path=None, names=PAPER_SHAPES):
-    "Params vs basket tokens/s (fronts, depth colors), per-GPU speed relative to each GPU's best, measured tokens/s when present."
+    "Params vs basket tokens/s (fronts, depth colors), per-GPU speed relative to its best, measured tokens/s if any."
     import matplotlib.pyplot as plt
+
     meas, paper = [r for r in rows if 'measured' in r], [r for r in rows if r['name'] in names]
     fig, axs = plt.subplots(1, 3 if meas else 2, figsize=(16 if meas else 11, 3.8))
     P, B = (lambda rs: [r['params'] / 1e6 for r in rs]), (lambda r: r['basket'])
     sc = axs[0].scatter(P(rows), [B(r) for r in rows], c=[r['L'] for r in rows], s=10, cmap='viridis')
-    fr = _front(rows, B); axs[0].plot(P(fr), [B(r) for r in fr], 'k-', lw=1, label='front (params, speed)')
+    fr = _front(rows, B)
+    axs[0].plot(P(fr), [B(r) for r in fr], 'k-', lw=1, label='front (params, speed)')
     for p in paper:
         fr = _front([r for r in rows if r['L'] >= p['L']], B)
         axs[0].plot(P(fr), [B(r) for r in fr], 'r--', lw=1, label=f"front, >= {p['L']} layers")
     axs[0].scatter(P(paper), [B(r) for r in paper], marker='*', s=250, c='red', label='paper shape', zorder=3)
-    fig.colorbar(sc, ax=axs[0], label='layers'); axs[0].legend(fontsize=8)
+    fig.colorbar(sc, ax=axs[0], label='layers')
+    axs[0].legend(fontsize=8)
     axs[0].set(xlabel='parameters (M)', ylabel='basket tokens/s (estimated)', title=title)
     for g in rows[0]['tok_s']:
         top, fr = max(r['tok_s'][g] for r in rows), _front(rows, lambda r: r['tok_s'][g])
-        l, = axs[1].plot(P(fr), [r['tok_s'][g] / top for r in fr], lw=1, label=g)
+        (l,) = axs[1].plot(P(fr), [r['tok_s'][g] / top for r in fr], lw=1, label=g)
         axs[1].scatter(P(paper), [r['tok_s'][g] / top for r in paper], marker='*', s=120, color=l.get_color())
-    axs[1].set(xlabel='parameters (M)', ylabel="tokens/s / GPU's best (estimated)", title='front per GPU, paper shape starred')
+    axs[1].set(
+        xlabel='parameters (M)', ylabel="tokens/s / GPU's best (estimated)", title='front per GPU, paper shape starred'
+    )
     axs[1].legend(fontsize=7, ncol=2)
     if meas:
-        meas = sorted(meas, key=lambda r: r['L']); ref = next((r for r in meas if r['name'] in names), meas[0])
-        axs[2].plot([r['L'] for r in meas], [B(r) / B(ref) for r in meas], 'k--', marker='o', mfc='none', label='estimated (basket)')
-        axs[2].plot([r['L'] for r in meas], [r['measured']['tok_s'] / ref['measured']['tok_s'] for r in meas], 'C0-o',
-                    label=f"measured on {meas[0]['measured']['device']}")
-        for r in meas: axs[2].annotate(f"{r['name']}", (r['L'], r['measured']['tok_s'] / ref['measured']['tok_s']), fontsize=7)
-        axs[2].set(xlabel='layers', ylabel=f"tokens/s relative to {ref['name']}", title='measured vs estimated, same budget')
+        meas = sorted(meas, key=lambda r: r['L'])
+        ref = next((r for r in meas if r['name'] in names), meas[0])
+        axs[2].plot(
+            [r['L'] for r in meas],
+            [B(r) / B(ref) for r in meas],
+            'k--',
+            marker='o',
+            mfc='none',
+            label='estimated (basket)',
+        )
+        axs[2].plot(
+            [r['L'] for r in meas],
+            [r['measured']['tok_s'] / ref['measured']['tok_s'] for r in meas],
+            'C0-o',
+            label=f"measured on {meas[0]['measured']['device']}",
+        )
+        for r in meas:
+            axs[2].annotate(f"{r['name']}", (r['L'], r['measured']['tok_s'] / ref['measured']['tok_s']), fontsize=7)
+        axs[2].set(
+            xlabel='layers', ylabel=f"tokens/s relative to {ref['name']}", title='measured vs estimated, same budget'
+        )
         axs[2].legend(fontsize=8)
     fig.tight_layout()
-    if path: fig.savefig(path, dpi=110)
+    if path:
+        fig.savefig(path, dpi=110)
     return fig
 
 # %% ../nbs/16_shapes.ipynb #4ac264de
 @call_parse
 @user_errors
-def shapes_cli(budget:str='150M',        # parameters: '130M-150M', or the high end ('150M': 127.5M-150M)
-               width:int=None,           # fix the width (768 base, 1024 large); default: search 256-2048
-               last_global:bool=False,   # only depths with (L - 1) % 3 == 0 (last layer global, as the reference code requires)
-               top:int=10,               # rows of the ranked table
-               seq_len:int=512,          # document length of the estimate
-               seqs:str='4,16,64',       # batch sizes (documents) the estimate averages over
-               gpus:str=None,            # comma list of basket GPUs (default: all of GPU_BASKET)
-               measure:int=0,            # time this many shapes of the depth sweep on this device
-               device:str=None,          # for --measure (default: the best available)
-               threads:int=None,         # CPU threads for --measure (default: torch's)
-               plot:str=None,            # save the Pareto plot to this file
-               debug:store_true=False):  # show the full traceback of an error
-    "Rank the shapes of a parameter budget by estimated speed on a GPU basket; print the front and where the paper's shapes land."
-    try: parse_budget(budget)                                               # flags first: a bad one fails before any work
-    except ValueError as e: raise ValueError(f"--budget: {e}") from None
+def shapes_cli(
+    budget: str = '150M',  # parameters: '130M-150M', or the high end ('150M': 127.5M-150M)
+    width: int = None,  # fix the width (768 base, 1024 large); default: search 256-2048
+    last_global: bool = False,  # only depths with (L - 1) % 3 == 0 (last layer global, as the reference code requires)
+    top: int = 10,  # rows of the ranked table
+    seq_len: int = 512,  # document length of the estimate
+    seqs: str = '4,16,64',  # batch sizes (documents) the estimate averages over
+    gpus: str = None,  # comma list of basket GPUs (default: all of GPU_BASKET)
+    measure: int = 0,  # time this many shapes of the depth sweep on this device
+    device: str = None,  # for --measure (default: the best available)
+    threads: int = None,  # CPU threads for --measure (default: torch's)
+    plot: str = None,  # save the Pareto plot to this file
+    debug: store_true = False,
+):  # show the full traceback of an error
+    "Rank the shapes of a parameter budget by estimated speed on a GPU basket; the front and the paper's shapes."
+    try:
+        parse_budget(budget)  # flags first: a bad one fails before any work
+    except ValueError as e:
+        raise ValueError(f"--budget: {e}") from None
     if gpus and (bad := [g.strip() for g in gpus.split(',') if g.strip() not in GPU_BASKET]):
         raise ValueError(f"--gpus: unknown {bad}; choose from {', '.join(GPU_BASKET)}")
-    try: sq = tuple(int(s) for s in seqs.split(','))
-    except ValueError: raise ValueError(f"--seqs {seqs!r}: write batch sizes as a comma list, e.g. 4,16,64") from None
-    for k, v in (('width', width), ('top', top), ('seq_len', seq_len), ('threads', threads), *(('seqs', x) for x in sq)):
-        if v is not None and v < 1: raise ValueError(f"--{k.replace('_', '-')} {v} must be >= 1")
-    if measure < 0: raise ValueError(f"--measure {measure} must be >= 0")
-    if plot and Path(plot).is_dir(): raise IsADirectoryError(f"--plot {plot} is a folder; pass a file name such as shapes.png")
+    try:
+        sq = tuple(int(s) for s in seqs.split(','))
+    except ValueError:
+        raise ValueError(f"--seqs {seqs!r}: write batch sizes as a comma list, e.g. 4,16,64") from None
+    for k, v in (
+        ('width', width),
+        ('top', top),
+        ('seq_len', seq_len),
+        ('threads', threads),
+        *(('seqs', x) for x in sq),
+    ):
+        if v is not None and v < 1:
+            raise ValueError(f"--{k.replace('_', '-')} {v} must be >= 1")
+    if measure < 0:
+        raise ValueError(f"--measure {measure} must be >= 0")
+    if plot and Path(plot).is_dir():
+        raise IsADirectoryError(f"--plot {plot} is a folder; pass a file name such as shapes.png")
     gs = GPU_BASKET if not gpus else {g.strip(): GPU_BASKET[g.strip()] for g in gpus.split(',')}
     rows = score_shapes(candidates(budget, width=width, last_global=last_global), gs, sq, seq_len)
-    if not rows: raise ValueError(f"no shape in budget {budget} (width {width}); widen the budget or drop --width")
+    if not rows:
+        raise ValueError(f"no shape in budget {budget} (width {width}); widen the budget or drop --width")
     lo, hi = parse_budget(budget)
-    print(f"{len(rows)} shapes, {lo/1e6:.1f}M-{hi/1e6:.1f}M parameters, width {width or '256-2048'}, dims multiple of 64"
-          f"{', (L-1) % 3 == 0' if last_global else ''}; estimate: {seqs} x {seq_len} tokens\n\n{basket_table(gs)}\n")
+    print(
+        f"{len(rows)} shapes, {lo / 1e6:.1f}M-{hi / 1e6:.1f}M parameters, width {width or '256-2048'}, dims multiple of 64"
+        f"{', (L-1) % 3 == 0' if last_global else ''}; estimate: {seqs} x {seq_len} tokens\n\n{basket_table(gs)}\n"
+    )
     print(shapes_table(rows, top, PAPER_SHAPES))
     front = sorted((r for r in rows if r['front']), key=lambda r: -r['params'])
-    print("\nbest shapes (the front: no candidate has as many parameters and runs faster), largest first:\n  " +
-          '\n  '.join(f"{r['name']:>14s} {r['params']/1e6:6.1f}M {r['basket']:10,.0f} tok/s  mfu {r['mfu']:.1%}" for r in front[:top]))
+    print(
+        "\nbest shapes (the front: no candidate has as many parameters and runs faster), largest first:\n  "
+        + '\n  '.join(
+            f"{r['name']:>14s} {r['params'] / 1e6:6.1f}M {r['basket']:10,.0f} tok/s  mfu {r['mfu']:.1%}"
+            for r in front[:top]
+        )
+    )
     print('\ndepth sweep (the largest shape of each depth):\n' + sweep_table(rows))
     for nm in PAPER_SHAPES:
         if any(r['name'] == nm for r in rows):
             w = where_is(rows, nm)
-            print(f"\n{nm} ({PAPER_SHAPES[nm]}): rank {w['rank']} of {w['of']} by basket speed, {w['gap']:.1%} below the "
-                  f"(params, speed) front (beaten by {w['beaten_by']}); on the (params, depth, speed) front: {w['front_with_depth']}; "
-                  f"GEMM util {w['gemm_util']:.1%} (best candidate {w['gemm_util_best']:.1%}), rank {w['gemm_util_rank_at_depth']} at its depth\n  gap per GPU: " +
-                  ', '.join(f"{g} {x:.1%}" for g, x in w['gap_per_gpu'].items()))
+            print(
+                f"\n{nm} ({PAPER_SHAPES[nm]}): rank {w['rank']} of {w['of']} by basket speed, {w['gap']:.1%} below the "
+                f"(params, speed) front (beaten by {w['beaten_by']}); on the (params, depth, speed) front: {w['front_with_depth']}; "
+                f"GEMM util {w['gemm_util']:.1%} (best candidate {w['gemm_util_best']:.1%}), rank {w['gemm_util_rank_at_depth']} at its depth\n  gap per GPU: "
+                + ', '.join(f"{g} {x:.1%}" for g, x in w['gap_per_gpu'].items())
+            )
     if measure:
         print("\nmeasured (noisy on a shared machine):")
         sw = depth_sweep(rows)
-        measure_shapes([sw[round(i * (len(sw) - 1) / max(1, measure - 1))] for i in range(min(measure, len(sw)))], device, threads=threads)
-    if plot: plot_shapes(rows, f"{budget} budget" + (f", width {width}" if width else ''), plot); print(f"\nwrote {plot}")
+        measure_shapes(
+            [sw[round(i * (len(sw) - 1) / max(1, measure - 1))] for i in range(min(measure, len(sw)))],
+            device,
+            threads=threads,
+        )
+    if plot:
+        plot_shapes(rows, f"{budget} budget" + (f", width {width}" if width else ''), plot)
+        print(f"\nwrote {plot}")
     return rows
