@@ -38,7 +38,7 @@ def apply_rope(x:Tensor,   # (N, H, D) or (B, L, H, D) queries or keys
               )->Tensor:   # x rotated, in x's dtype
     "Rotate `x` by the angles behind `cos`/`sin` (broadcast over heads), in float32: `x*cos + rotate_half(x)*sin`."
     c, s = cos.unsqueeze(-2).chunk(2, -1)[0], sin.unsqueeze(-2).chunk(2, -1)[0]  # (..., 1, D/2): the halves are equal
-    x1, x2 = x.float().chunk(2, dim=-1)                                           # written half by half: no rotated copy
+    x1, x2 = x.float().chunk(2, dim=-1)                                         # half by half: no rotated copy
     return torch.cat((x1 * c - x2 * s, x2 * c + x1 * s), dim=-1).to(x.dtype)
 
 # %% ../nbs/03_rope.ipynb #484c5d37
@@ -65,5 +65,6 @@ class RotaryEmbedding(nn.Module):
         tab = self._tables.get(theta)
         if tab is None or tab[0].shape[0] < need or tab[0].device != dev:
             size = max(need, 2 * tab[0].shape[0] if tab is not None else 512)
-            tab = self._tables[theta] = rope_cos_sin(torch.arange(size, device=dev), rope_inv_freq(self.head_dim, theta).to(dev))
+            inv_freq = rope_inv_freq(self.head_dim, theta).to(dev)
+            tab = self._tables[theta] = rope_cos_sin(torch.arange(size, device=dev), inv_freq)
         return tab[0][positions], tab[1][positions]
