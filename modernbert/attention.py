@@ -1,4 +1,4 @@
-"""Alternating global and local attention over packed documents: an eager reference, the +/-64 window, and a backend choice you can see.
+"""Global and local attention over packed documents: an eager reference, the +/-64 window, a visible backend choice.
 
 Docs: https://modernbert-course.github.io/modernbert/attention.html.md"""
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import math, importlib.util, torch, torch.nn.functional as F
 from dataclasses import dataclass, field
 from torch import Tensor, nn
-from .core import ModernBertConfig, has_flash_attn
+from .core import ModernBertConfig, has_flash_attn, check
 
 # %% auto #0
 __all__ = ['ATTN_BACKENDS', 'AUTO_ORDER', 'lengths_to_cu_seqlens', 'AttnBatch', 'band_mask', 'eager_attention', 'sdpa_attention',
@@ -40,7 +40,8 @@ class AttnBatch:
         "(N,) index of each token's document."
         if 'doc_ids' not in self.cache:
             lens = self.cu_seqlens.diff()
-            self.cache['doc_ids'] = torch.repeat_interleave(torch.arange(len(lens), device=lens.device), lens, output_size=self.n)
+            docs = torch.arange(len(lens), device=lens.device)
+            self.cache['doc_ids'] = torch.repeat_interleave(docs, lens, output_size=self.n)
         return self.cache['doc_ids']
 
 # %% ../nbs/05_attention.ipynb #ad838b98
@@ -68,14 +69,15 @@ def eager_attention(q:Tensor, k:Tensor, v:Tensor, # (N, H, D) each
 
 # %% ../nbs/05_attention.ipynb #f4c267b0
 def _sdpa_global(q, k, v, batch, scale, dropout_p):
-    "One SDPA per document (`split`: its backward is one `cat`, not a zero-filled copy per slice), or one batched call when all documents have the same length."
-    N, H, D = q.shape
+    "One SDPA per document, or one batched call when all documents have the same length."
+    N, H, D = q.shape          # `split` per document: its backward is one `cat`, not a zero-filled copy per slice
     lens = batch.seqlens
     if len(set(lens)) == 1 and lens[0] > 0:
         x = [t.view(len(lens), lens[0], H, D).transpose(1, 2) for t in (q, k, v)]   # (B, H, l, D)
         return F.scaled_dot_product_attention(*x, dropout_p=dropout_p, scale=scale).transpose(1, 2).reshape(N, H, D)
-    outs = [F.scaled_dot_product_attention(*(t.transpose(0, 1)[None] for t in x), dropout_p=dropout_p, scale=scale)[0].transpose(0, 1)
-            for x in zip(*(t.split(lens) for t in (q, k, v))) if len(x[0])]     # (1, H, l, D): 4D takes the fused kernel
+    sdpa = lambda x: F.scaled_dot_product_attention(*x, dropout_p=dropout_p, scale=scale)
+    outs = [sdpa([t.transpose(0, 1)[None] for t in x])[0].transpose(0, 1)      # (1, H, l, D): 4D takes the fused kernel
+            for x in zip(*(t.split(lens) for t in (q, k, v))) if len(x[0])]
     return torch.cat(outs) if outs else q.new_zeros(q.shape)
 
 class _ChunkPairs(torch.autograd.Function):
@@ -92,7 +94,7 @@ class _ChunkPairs(torch.autograd.Function):
         return gp
 
 def _key_windows(t, w, C, value=0.0):
-    "(nch, 2C, ...): for query chunk `c` of `t (N, ...)`, the 2C rows from `c*C - w` on (chunks c and c+1 of `t` padded by w in front)."
+    "(nch, 2C, ...): for query chunk `c` of `t (N, ...)`, the 2C rows from `c*C - w` on (`t` padded by w in front)."
     n = t.shape[0]; nch = -(-n // C)
     p = F.pad(t, (0, 0) * (t.dim() - 1) + (w, nch * C - n + C - w), value=value).view(nch + 1, C, *t.shape[1:])
     return _ChunkPairs.apply(p)
@@ -116,7 +118,8 @@ def _sdpa_local(q, k, v, batch, w, scale, dropout_p):
     C = max(2 * w, 16); nch = -(-N // C)
     qc = F.pad(q, (0, 0, 0, 0, 0, nch * C - N)).view(nch, C, H, D).transpose(1, 2)     # (nch, H, C, D)
     kc, vc = (_key_windows(t, w, C).transpose(1, 2) for t in (k, v))                    # (nch, H, 2C, D)
-    out = F.scaled_dot_product_attention(qc, kc, vc, attn_mask=_window_mask(batch, w, C, q.device), dropout_p=dropout_p, scale=scale)
+    mask = _window_mask(batch, w, C, q.device)                                            # (nch, 1, C, 2C)
+    out = F.scaled_dot_product_attention(qc, kc, vc, attn_mask=mask, dropout_p=dropout_p, scale=scale)
     return out.transpose(1, 2).reshape(nch * C, H, D)[:N]
 
 def sdpa_attention(q:Tensor, k:Tensor, v:Tensor, batch:AttnBatch, window:int|None=None,
@@ -133,14 +136,15 @@ def flash_attention(q, k, v, batch:AttnBatch, window=None, scale=None, dropout_p
     "flash-attn's varlen kernel with ModernBERT's (w, w) window."
     from flash_attn import flash_attn_varlen_func
     dt, cu = _half(q), batch.cu_seqlens
-    out = flash_attn_varlen_func(q.to(dt), k.to(dt), v.to(dt), cu, cu, batch.max_seqlen, batch.max_seqlen, dropout_p=dropout_p,
-                                 softmax_scale=scale, window_size=(window, window) if window is not None else (-1, -1))
+    out = flash_attn_varlen_func(q.to(dt), k.to(dt), v.to(dt), cu, cu, batch.max_seqlen, batch.max_seqlen,
+                                 dropout_p=dropout_p, softmax_scale=scale,
+                                 window_size=(window, window) if window is not None else (-1, -1))
     return out.to(q.dtype)
 
 def varlen_attention(q, k, v, batch:AttnBatch, window=None, scale=None, dropout_p=0.0):
     "PyTorch's built-in varlen attention (CUDA)."
     from torch.nn.attention.varlen import varlen_attn
-    if dropout_p: raise ValueError("the varlen backend has no attention dropout; use attn_implementation='flash' or 'sdpa'")
+    check(not dropout_p, "the varlen backend has no attention dropout; use attn_implementation='flash' or 'sdpa'")
     dt, cu = _half(q), batch.cu_seqlens
     out = varlen_attn(q.to(dt), k.to(dt), v.to(dt), cu, cu, batch.max_seqlen, batch.max_seqlen, scale=scale,
                       window_size=(window, window) if window is not None else (-1, -1))
@@ -151,7 +155,7 @@ def flex_attention(q, k, v, batch:AttnBatch, window=None, scale=None, dropout_p=
     "FlexAttention with a document (+ window) block mask, built once per batch and layer type."
     global _flex_compiled
     from torch.nn.attention.flex_attention import flex_attention as _flex, create_block_mask
-    if dropout_p: raise ValueError("the flex backend has no attention dropout; use attn_implementation='flash' or 'sdpa'")
+    check(not dropout_p, "the flex backend has no attention dropout; use attn_implementation='flash' or 'sdpa'")
     if _flex_compiled is None: _flex_compiled = torch.compile(_flex, dynamic=False)
     key = ('flex_mask', window)
     if key not in batch.cache:
@@ -171,7 +175,8 @@ ATTN_BACKENDS = {  # name: (function, available(device, training) -> bool, what 
     'sdpa':   (sdpa_attention,   lambda dev, tr: True, 'any device; per document / chunked window; the CPU path'),
     'flex':   (flex_attention,   lambda dev, tr: dev.type == 'cuda' or not tr, 'CUDA, or CPU inference; torch.compile'),
     'varlen': (varlen_attention, lambda dev, tr: dev.type == 'cuda' and _has_varlen(), 'CUDA; torch >= 2.10'),
-    'flash':  (flash_attention,  lambda dev, tr: dev.type == 'cuda' and has_flash_attn(), 'CUDA; pip install flash-attn'),
+    'flash':  (flash_attention,  lambda dev, tr: dev.type == 'cuda' and has_flash_attn(),
+               'CUDA; pip install flash-attn'),
 }
 AUTO_ORDER = {'cuda': ('flash', 'varlen', 'flex', 'sdpa')}  # other devices: sdpa
 
@@ -180,10 +185,11 @@ def resolve_attn_impl(requested:str='auto', device='cpu', training:bool=False)->
     dev = torch.device(device)
     if requested == 'auto':
         return next(n for n in AUTO_ORDER.get(dev.type, ('sdpa',)) if ATTN_BACKENDS[n][1](dev, training))
-    if requested not in ATTN_BACKENDS: raise ValueError(f"unknown attention backend {requested!r}; choose one of {['auto', *ATTN_BACKENDS]}")
-    if not ATTN_BACKENDS[requested][1](dev, training):
-        raise ValueError(f"attention backend {requested!r} cannot run on {dev.type}{' for training' if training else ''}: "
-                         f"it needs {ATTN_BACKENDS[requested][2]}. Use attn_implementation='auto' or 'sdpa'.")
+    check(requested in ATTN_BACKENDS,
+          f"unknown attention backend {requested!r}; choose one of {['auto', *ATTN_BACKENDS]}")
+    check(ATTN_BACKENDS[requested][1](dev, training),
+          f"attention backend {requested!r} cannot run on {dev.type}{' for training' if training else ''}: "
+          f"it needs {ATTN_BACKENDS[requested][2]}. Use attn_implementation='auto' or 'sdpa'.")
     return requested
 
 # %% ../nbs/05_attention.ipynb #931e1dcf
@@ -217,7 +223,7 @@ class _RopeQKV(torch.autograd.Function):
 def rope_qkv(qkv:Tensor,   # (N, 3, H, D) the fused projection
              cos:Tensor, sin:Tensor, # (N, D) float32 angle tables
             )->tuple:        # q, k rotated (in qkv's dtype), v: (N, H, D) each
-    "q and k of a fused projection rotated by RoPE (as `apply_rope`, in float32), and v; a backward without zero-filled slices."
+    "q and k of a fused projection rotated by RoPE (as `apply_rope`, in float32), and v; a lean backward."
     return _RopeQKV.apply(qkv, cos, sin)
 
 # %% ../nbs/05_attention.ipynb #4f367338
