@@ -563,7 +563,8 @@ def train_throughput(cfg:ModernBertConfig, device=None, seq_len:int=1024, rows:i
     for i in range(steps):
         b, lengths = batches[i % len(batches)]
         flops += batch_flops(cfg, lengths, head_frac=(b['labels'] != -100).float().mean().item())
-    peak, peak_source = peak_flops(dev, 'bf16')
+    # a CPU without bf16 units runs bf16 autocast through fp32 kernels (oneDNN): its fp32 matmul rate is the peak
+    peak, peak_source = peak_flops(dev, 'bf16' if dev.type == 'cuda' else 'fp32')
     return dict(device=str(dev), backend=model.model.attn_impl(dev), compiled=compiled, rows=rows, seq_len=seq_len,
                 steps=steps, tokens_per_step=rows * seq_len, seconds=dt, tok_s=steps * rows * seq_len / dt,
                 model_tflops=flops / dt / 1e12, peak_tflops=peak / 1e12 if peak else None, peak_source=peak_source,
