@@ -12,7 +12,7 @@ from pathlib import Path
 import torch, torch.nn.functional as F
 from torch import Tensor, nn
 import fastprogress.fastprogress as fp
-from .core import ModernBertConfig, config_from_hf, config_to_hf_dict, in_test
+from .core import ModernBertConfig, config_from_hf, config_to_hf_dict, in_test, write_json
 from .model import (ModernBertModel, ModernBertPredictionHead, ModelOutput, init_weights, _read_weights,
                               _resolve_folder, _atomic_write)
 from .attention import lengths_to_cu_seqlens
@@ -347,8 +347,9 @@ def embed(
 
 # %% ../nbs/13_heads.ipynb #84831d33
 def _write_json(p:Path, d):
+    "A sentence-transformers or PyLate config file: core.write_json (atomic) into a folder made on demand."
     p.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(p, lambda t: Path(t).write_text(json.dumps(d, indent=2)))
+    write_json(p, d, indent=2)
 
 def _st_versions()->dict:
     import transformers
