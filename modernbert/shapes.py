@@ -366,8 +366,10 @@ def measure_shapes(rows: list, device=None, base: ModernBertConfig | None = None
     for r, m in zip(rows, time_forwards([shape_config(r['d'], r['I'], r['L'], base) for r in rows], device, **kw)):
         r['measured'] = m
         log(
-            f"{r['name']:>14s} {r['params'] / 1e6:7.1f}M  {m['tok_s']:9,.0f} tok/s  {m['tok_s_per_Mparam']:8.2f} tok/s/Mparam  "
-            f"{m['gflops']:7.1f} GFLOP/s  ({m['backend']}, {m['device']}, median {m['seconds']:.3f} s of {len(m['times'])})"
+            f"{r['name']:>14s} {r['params'] / 1e6:7.1f}M  {m['tok_s']:9,.0f} tok/s  {m['tok_s_per_Mparam']:8.2f} "
+            f"tok/s/Mparam  "
+            f"{m['gflops']:7.1f} GFLOP/s  ({m['backend']}, {m['device']}, median {m['seconds']:.3f} s of "
+            f"{len(m['times'])})"
         )
     return rows
 
@@ -479,7 +481,8 @@ def shapes_cli(
         raise ValueError(f"no shape in budget {budget} (width {width}); widen the budget or drop --width")
     lo, hi = parse_budget(budget)
     print(
-        f"{len(rows)} shapes, {lo / 1e6:.1f}M-{hi / 1e6:.1f}M parameters, width {width or '256-2048'}, dims multiple of 64"
+        f"{len(rows)} shapes, {lo / 1e6:.1f}M-{hi / 1e6:.1f}M parameters, width {width or '256-2048'}, dims multiple "
+        f"of 64"
         f"{', (L-1) % 3 == 0' if last_global else ''}; estimate: {seqs} x {seq_len} tokens\n\n{basket_table(gs)}\n"
     )
     print(shapes_table(rows, top, PAPER_SHAPES))
@@ -497,8 +500,10 @@ def shapes_cli(
             w = where_is(rows, nm)
             print(
                 f"\n{nm} ({PAPER_SHAPES[nm]}): rank {w['rank']} of {w['of']} by basket speed, {w['gap']:.1%} below the "
-                f"(params, speed) front (beaten by {w['beaten_by']}); on the (params, depth, speed) front: {w['front_with_depth']}; "
-                f"GEMM util {w['gemm_util']:.1%} (best candidate {w['gemm_util_best']:.1%}), rank {w['gemm_util_rank_at_depth']} at its depth\n  gap per GPU: "
+                f"(params, speed) front (beaten by {w['beaten_by']}); on the (params, depth, speed) front: "
+                f"{w['front_with_depth']}; "
+                f"GEMM util {w['gemm_util']:.1%} (best candidate {w['gemm_util_best']:.1%}), rank "
+                f"{w['gemm_util_rank_at_depth']} at its depth\n  gap per GPU: "
                 + ', '.join(f"{g} {x:.1%}" for g, x in w['gap_per_gpu'].items())
             )
     if measure:
