@@ -6,21 +6,21 @@ Docs: https://modernbert-course.github.io/modernbert/eval.html.md"""
 
 # %% ../nbs/14_eval.ipynb #49896680
 from __future__ import annotations
-import ast, dataclasses, functools, json, math, os, platform, re, sys, textwrap, time, zipfile
+import ast, dataclasses, functools, json, math, re, sys, textwrap, time, zipfile
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, field
 from pathlib import Path
-import numpy as np, torch, torch.nn.functional as F
+import numpy as np, torch
 from torch import Tensor, nn
 from fastcore.script import call_parse, store_true
-from .core import set_seed, in_test, config_from_hf, md_table, run_info
+from .core import config_from_hf, md_table, run_info
 from .data import python_files, is_heldout, read_text_file, _module_name
 from .tokenizer import load_tokenizer
 from .model import ModelOutput
 from .finetune import (LabelledTexts, FinetuneConfig, ModernBertForSequenceClassification, ModernBertEmbedder,
     ModernBertColBERT, encode_texts, embed, maxsim, split_padded, pack, fit_classifier, fit_retriever,
     evaluate_classifier, classification_metrics, classification_loss, length_batches, stratified_split, bbc_news,
-    fetch_wheel, cache_dir, _bars, progress)
+    fetch_wheel, cache_dir, _bars)
 
 # %% auto #0
 __all__ = ['TASKS', 'MINILM_WHEEL', 'ir_metrics', 'word_tokens', 'BM25', 'heldout_code', 'first_paragraph', 'function_pairs',

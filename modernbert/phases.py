@@ -6,13 +6,13 @@ Docs: https://modernbert-course.github.io/modernbert/phases.html.md"""
 
 # %% ../nbs/12_phases.ipynb #6426fad8
 from __future__ import annotations
-import glob, json, math, os, platform, shutil, subprocess, sys, time, tempfile
-from dataclasses import dataclass, field, asdict, replace
+import glob, json, math, os, shutil, time
+from dataclasses import dataclass, asdict, replace
 from functools import partial
 from pathlib import Path
 import torch
 from fastcore.script import call_parse, store_true
-from .core import (ModernBertConfig, set_seed, autocast_ctx, default_device, write_json, claim_folder, clear_owned,
+from .core import (ModernBertConfig, autocast_ctx, default_device, write_json, claim_folder, clear_owned,
                              folder_lock, check_inputs, tree_digest, user_errors, md_table, run_info)
 from .tokenizer import load_tokenizer, config_for_tokenizer, never_mask_ids
 from .data import build_corpus, default_sources, local_source, heldout_reader, ShardReader, drop_summary
