@@ -604,7 +604,7 @@ def run_suite(model=None, # an exported model folder (None: baselines only)
         tasks = get_tasks(tasks, corpus, sc.max_train_pairs)
     rows = ((evaluate_folder(model, tasks, sc, quiet=quiet) if model is not None else [])
             + evaluate_baselines(tasks, baselines, sc, quiet))
-    res = {'rows': rows, 'info': {**run_info(), 'seconds': round(time.time() - t0, 1), 'command': ' '.join(sys.argv)},
+    res = {'rows': rows, 'info': {**run_info(), 'seconds': round(time.time() - t0, 1)},
            'model': None if model is None else str(model), 'tasks': [t.name for t in tasks],
            'notes': {t.name: t.notes for t in tasks}}
     if out:

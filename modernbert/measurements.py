@@ -79,6 +79,40 @@ RESULTS = {
         what='Our exported model loaded by PyLate: vector and score agreement and retrieval overlap.',
         chapter='export.html',
         command='MODERNBERT_PYLATE_PYTHON=<pylate env>/bin/python nbdev-test --flags pylate nbs/14a_export.ipynb'),
+    'side_by_side.jsonl': dict(
+        title="The demo against the plain transformers route at the demo's budget",
+        what='The demo recipe and the sweep\'s best transformers-route run, 11 minutes each, side by side (one core '
+             'each): bits per byte and accuracy on code and prose from outside the corpus.',
+        chapter='budget.html',
+        command='python bench/budget_study.py --runs demo,hf-7m-lr2e-3 --minutes 11 --threads 1 --parallel 2 '
+                '--out runs/side-by-side --results results/side_by_side.jsonl',
+        columns=['name', 'parameters', 'tokens', 'wall_seconds', 'heldout.loss', 'code.bpb', 'code.accuracy',
+                 'prose.bpb', 'prose.accuracy']),
+    'small.json': dict(
+        title='The small pretraining run (45 minutes)',
+        what='The small recipe under its 45-minute budget: tokens, speed and held-out loss per phase, loss curves.',
+        chapter='phases.html',
+        command='modernbert-pretrain --recipe small --out runs/small'),
+    'payoff_small.json': dict(
+        title='Does pretraining pay off? The small model, fine-tuned',
+        what='The suite on the small model: code search, long context, BBC topics; lr sweep on the first seed, three '
+             'seeds.',
+        chapter='eval.html',
+        command='modernbert-eval --model runs/small/hf --corpus runs/small/corpus --tasks code-search,long-context,'
+                'bbc-topic --lr 3e-4,1e-3,3e-3 --seeds 0,1,2 --baselines none --out results/payoff_small.json'),
+    'payoff_small_control.json': dict(
+        title='Does pretraining pay off? Its random-init control',
+        what='The same suite on the same network from random initialization (same config and tokenizer), with BM25.',
+        chapter='eval.html',
+        command='modernbert-eval --model <folder with the small config and tokenizer> --corpus runs/small/corpus '
+                '--tasks code-search,long-context,bbc-topic --lr 3e-4,1e-3,3e-3 --control-only --seeds 0,1,2 '
+                '--baselines bm25'),
+    'zero_shot_small.json': dict(
+        title='Before fine-tuning: zero-shot retrieval, pretrained vs random init',
+        what='Mean-pooled retrieval with no training on pairs: the small model against three random initializations.',
+        chapter='eval.html',
+        command='python bench/zero_shot_payoff.py runs/small/hf --corpus runs/small/corpus '
+                '--out results/zero_shot_small.json'),
 }
 
 # %% ../nbs/90_measurements.ipynb #b97e401e
