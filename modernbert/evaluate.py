@@ -450,6 +450,14 @@ def _pick(make, fit, score, lrs:list, log)->tuple:
         if best is None or v > best[2]: best = (m, lr, v)
     return best
 
+def _fit_seed(make, fit, score, lrs:list, lr, log)->tuple:
+    "(model, lr) for one seed: the sweep over `lrs` while no lr is chosen yet (and there is a choice), else one fit."
+    if lr is None and len(lrs) > 1:
+        m, lr, _ = _pick(make, fit, score, lrs, log)
+        return m, lr
+    lr = lr or lrs[0]; m = make(); fit(m, lr)
+    return m, lr
+
 def _retrievers(folder, tok, tasks, sc, name, control, log)->list:
     "Fine-tuned ModernBERT retrievers (dense, and ColBERT if asked), one per seed, each with the protocol that made it."
     pairs, out = train_pairs(tasks, sc), []
@@ -474,12 +482,8 @@ def _retrievers(folder, tok, tasks, sc, name, control, log)->list:
                               dataclasses.replace(sc.retrieval, lr=lr, seed=seed, progress=sc.show_progress))
             log(f"[{name}] fine-tuning a {kind} retriever{' from random init' if control else ''} "
                 f"on {len(tr):,} pairs, seed {seed}")
-            picked = sweep and lr is None
-            if picked:
-                m, lr, v = _pick(make, fit,
-                                 lambda m: ir_metrics(wrap(m).scores(va.queries, va.corpus), va.qrels)['ndcg@10'],
-                                 sc.lrs, log)
-            else: lr = lr or (sc.lrs or [sc.retrieval.lr])[0]; m = make(); fit(m, lr)
+            score = lambda m: ir_metrics(wrap(m).scores(va.queries, va.corpus), va.qrels)['ndcg@10']
+            m, lr = _fit_seed(make, fit, score, sc.lrs or [sc.retrieval.lr], lr, log)
             r = wrap(m)
             r.seed, r.protocol = seed, (f"fine-tuned on {len(tr):,} pairs, {sc.retrieval.epochs} ep, lr {lr:g}"
                                         + (f" (best of {len(sc.lrs)} on {nv} val.)" if sweep else '')
@@ -506,11 +510,8 @@ def _classify(folder, tok, t, sc, name, ours, control, log)->list[dict]:
                                            dataclasses.replace(cfg, lr=lr, seed=seed, progress=sc.show_progress))
         log(f"[{name}] {t.name}: fine-tuning{' from random init' if control else ''} on {len(tr):,} texts "
             f"({cfg.epochs} epoch(s), {cfg.max_length} tokens), seed {seed}")
-        picked = sweep and lr is None
-        if picked:
-            m, lr, v = _pick(make, fit, lambda m: evaluate_classifier(m, tok, va, cfg.max_length)['accuracy'],
-                             sc.lrs, log)
-        else: lr = lr or (sc.lrs or [cfg.lr])[0]; m = make(); fit(m, lr)
+        score = lambda m: evaluate_classifier(m, tok, va, cfg.max_length)['accuracy']
+        m, lr = _fit_seed(make, fit, score, sc.lrs or [cfg.lr], lr, log)
         proto = (f"fine-tuned, {cfg.epochs} ep, lr {lr:g}"
                  + (f" (best of {len(sc.lrs)} on {len(va)} val.)" if sweep else '') + f", {cfg.max_length} tok")
         rows.append({'task': t.name, 'model': name + (' (random init)' if control else ''), 'protocol': proto,
@@ -677,10 +678,14 @@ def control_verdict(rows:list[dict])->list[dict]:
         by[r['task']]['control' if '(random init)' in r['model'] else 'pretrained'].append(
             r.get('ndcg@10', r.get('accuracy')))
     stats = lambda xs: {'mean': sum(xs) / len(xs), 'min': min(xs), 'max': max(xs), 'seeds': len(xs)}
-    return [{'task': t, 'metric': metric[t], 'pretrained': stats(d['pretrained']), 'control': stats(d['control']),
-             'pays_off': stats(d['pretrained'])['mean'] > stats(d['control'])['mean'],      # on the mean over seeds
-             'every_seed': min(d['pretrained']) > max(d['control'])}                        # and seed by seed
-            for t, d in by.items() if d['pretrained'] and d['control']]
+    verdicts = []
+    for t, d in by.items():
+        if not (d['pretrained'] and d['control']): continue
+        p, c = stats(d['pretrained']), stats(d['control'])
+        verdicts.append({'task': t, 'metric': metric[t], 'pretrained': p, 'control': c,
+                         'pays_off': p['mean'] > c['mean'],          # on the mean over seeds
+                         'every_seed': p['min'] > c['max']})         # and seed by seed
+    return verdicts
 
 # %% ../nbs/14_eval.ipynb #592c3c2d
 def beir_task(name:str, split:str='test')->RetrievalTask:
