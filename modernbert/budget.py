@@ -16,7 +16,7 @@ from .phases import RECIPES, Recipe
 
 # %% auto #0
 __all__ = ['OUTSIDE_CODE', 'STUDY_BASE', 'STUDY', 'outside_code', 'outside_prose', 'bits_per_byte', 'study_recipe', 'study_table',
-           'versus']
+           'wins', 'versus']
 
 # %% ../nbs/12a_budget.ipynb #9f3efc89
 OUTSIDE_CODE = ('fastcore', 'fastprogress', 'datasets', 'safetensors', 'tokenizers', 'huggingface_hub')
@@ -130,10 +130,13 @@ def study_table(path='../results/budget_study.jsonl')->list[dict]:
                          code_acc=c['accuracy'], prose_acc=pr['accuracy'], heldout_acc=r['heldout']['accuracy']))
     return sorted(rows, key=lambda r: r['code_bpb'] + r['prose_bpb'])
 
+def wins(ours:dict, theirs:dict)->dict:
+    "Which of the four out-of-corpus scores `ours` wins over `theirs` (bits per byte: lower; accuracy: higher)."
+    return {k: (ours[k] < theirs[k]) if k.endswith('bpb') else (ours[k] > theirs[k])
+            for k in ('code_bpb', 'prose_bpb', 'code_acc', 'prose_acc')}
+
 def versus(rows:list[dict])->dict:
     "The best run of this library's recipe against the best transformers-route run: the four out-of-corpus scores."
     ours = next(r for r in rows if not r['run'].startswith('hf-'))
     theirs = next(r for r in rows if r['run'].startswith('hf-'))
-    wins = {k: (ours[k] < theirs[k]) if k.endswith('bpb') else (ours[k] > theirs[k])
-            for k in ('code_bpb', 'prose_bpb', 'code_acc', 'prose_acc')}
-    return {'ours': ours, 'theirs': theirs, 'wins': wins}
+    return {'ours': ours, 'theirs': theirs, 'wins': wins(ours, theirs)}
