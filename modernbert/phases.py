@@ -89,21 +89,19 @@ def _paper_phases(lr1, lr2, warm_tokens, bw_tokens, rows, row_len, accum, split=
     return p1 + [Phase('context', 8192, T2, lr2, **ctx),
                  Phase('decay', 8192, T3, lr2, decay=1.0, lr_floor=0.001, **ctx)]
 
-RECIPES = {
-    'demo': Recipe('demo', dict(hidden_size=256, intermediate_size=384, num_hidden_layers=4, num_attention_heads=4,
-                                max_position_embeddings=512),  # no dropout: the demo sees its data about once
+_demo = Recipe('demo', dict(hidden_size=256, intermediate_size=384, num_hidden_layers=4, num_attention_heads=4,
+                            max_position_embeddings=512),  # no dropout: the demo sees its data about once
         phases=[Phase('pretrain', 128, 1_400_000, 1e-3, warmup=0.1, rows=2, row_len=512, min_rows=1, batch_warmup=0.05),
                 Phase('context', 512, 300_000, 1e-3, global_rope_theta=160_000.0, rows=2, row_len=1024),
                 Phase('decay', 512, 200_000, 1e-3, decay=1.0, lr_floor=0.001, global_rope_theta=160_000.0,
                       rows=2, row_len=1024, mix={'docstrings': 0.35, 'pydoc-topics': 0.15, 'python-code': 0.5})],
-        vocab_size=4096, corpus_tokens=1_600_000, tokenizer_bytes=2_000_000, eval_batches=6, minutes=11),
-    'small': Recipe('small', dict(hidden_size=256, intermediate_size=384, num_hidden_layers=4, num_attention_heads=4,
-                                  max_position_embeddings=512),  # the demo's model and phases, four times the time
-        phases=[Phase('pretrain', 128, 5_600_000, 1e-3, warmup=0.1, rows=4, row_len=512, min_rows=1, batch_warmup=0.05),
-                Phase('context', 512, 1_200_000, 1e-3, global_rope_theta=160_000.0, rows=2, row_len=1024),
-                Phase('decay', 512, 800_000, 1e-3, decay=1.0, lr_floor=0.001, global_rope_theta=160_000.0,
-                      rows=2, row_len=1024, mix={'docstrings': 0.35, 'pydoc-topics': 0.15, 'python-code': 0.5})],
-        vocab_size=4096, corpus_tokens=6_400_000, tokenizer_bytes=2_000_000, eval_batches=6, minutes=45),
+        vocab_size=4096, corpus_tokens=1_600_000, tokenizer_bytes=2_000_000, eval_batches=6, minutes=11)
+
+RECIPES = {
+    'demo': _demo,
+    'small': replace(_demo, name='small', corpus_tokens=6_400_000, minutes=45,   # the demo, four times the time
+                     phases=[replace(p, tokens=4 * p.tokens, rows=4 if i == 0 else p.rows)  # phase 1: a larger batch
+                             for i, p in enumerate(_demo.phases)]),
     'base': Recipe('base', asdict(ModernBertConfig.base()) | dict(attn_out_dropout=0.1),
         phases=_paper_phases(8e-4, 3e-4, 3e9, 50e9, rows=6, row_len=16_384, accum=6), seed=17),
     'large': Recipe('large', asdict(ModernBertConfig.large()) | dict(attn_out_dropout=0.1),
