@@ -162,6 +162,7 @@ class ModernBertForSequenceClassification(_ClassifierModel):
                 attention_mask:Tensor|None=None, # (B, L) padded input only
                 labels:Tensor|None=None, # (B,) class ids or targets, or (B, C) multi-label floats
                 cu_seqlens:Tensor|None=None, max_seqlen:int|None=None, # packed input
+                token_type_ids:Tensor|None=None, # ignored (no segment embeddings): a tokenizer's dict passes as is
                )->ModelOutput: # logits (B, C), loss with labels
         "Classify each document."
         ids, batch, _ = self.model._prepare(input_ids, attention_mask, cu_seqlens, max_seqlen)
@@ -182,6 +183,7 @@ class ModernBertForTokenClassification(_ClassifierModel):
         labels: Tensor | None = None,  # same shape as input_ids; -100 = not scored
         cu_seqlens: Tensor | None = None,
         max_seqlen: int | None = None,
+        token_type_ids: Tensor | None = None,  # ignored, as in the encoder
     ) -> ModelOutput:  # logits (B, L, C) or (N, C)
         "Classify each token."
         ids, batch, unpad = self.model._prepare(input_ids, attention_mask, cu_seqlens, max_seqlen)
@@ -287,7 +289,9 @@ class ModernBertEmbedder(nn.Module):
         self.config, self.pooling, self.normalize = config, pooling, normalize
         self.model = ModernBertModel(config)
     def forward(self, input_ids:Tensor, attention_mask:Tensor|None=None,
-                cu_seqlens:Tensor|None=None, max_seqlen:int|None=None)->Tensor: # (B, d)
+                cu_seqlens:Tensor|None=None, max_seqlen:int|None=None,
+                token_type_ids:Tensor|None=None, # ignored, as in the encoder
+               )->Tensor: # (B, d)
         "Embed each document of a padded or packed batch."
         ids, batch, _ = self.model._prepare(input_ids, attention_mask, cu_seqlens, max_seqlen)
         e = pool(self.model.forward_packed(ids, batch), batch.cu_seqlens, self.pooling)
@@ -455,6 +459,7 @@ class ModernBertColBERT(nn.Module):
         attention_mask: Tensor | None = None,
         cu_seqlens: Tensor | None = None,
         max_seqlen: int | None = None,
+        token_type_ids: Tensor | None = None,  # ignored, as in the encoder
     ) -> ModelOutput:  # last_hidden_state (N, dim) / (B, L, dim)
         "Normalized token vectors of a padded or packed batch."
         ids, batch, unpad = self.model._prepare(input_ids, attention_mask, cu_seqlens, max_seqlen)
