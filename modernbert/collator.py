@@ -11,10 +11,11 @@ import torch
 from torch import Tensor
 from fastcore.basics import patch
 from .core import check
+from .attention import lengths_to_cu_seqlens
 from .packing import GreedyBestFitPacker, ListSource, mlm_mask, _id_tensor, _allowed_mask
 
 # %% auto #0
-__all__ = ['PackedMLMCollator']
+__all__ = ['PackedMLMCollator', 'PackedClassificationCollator']
 
 # %% ../nbs/10b_collator.ipynb #67c7e938
 def _doc_ids(f, cls_id:int, sep_id:int)->Tensor:
@@ -68,3 +69,25 @@ def __call__(self:PackedMLMCollator, features:list)->dict:
     out = {'input_ids': ids, 'labels': labels, 'cu_seqlens': b.cu_seqlens, 'max_seqlen': b.max_seqlen}
     if self.sparse: out['sparse'] = True
     return out
+
+# %% ../nbs/10b_collator.ipynb #b6c75bd2
+class PackedClassificationCollator:
+    "A `Trainer` data collator for sequence classification: each batch's documents end to end, one label each."
+    def __init__(self, tokenizer=None, # unused: the rows are tokenized already (kept for transformers' signature)
+                 max_length:int=8192, # longest document, [CLS] and [SEP] included; longer ones keep their last token
+                ):
+        check(max_length >= 2, f"max_length={max_length} must hold at least [CLS] and [SEP]")
+        self.max_length, self.stats = max_length, []                     # stats: tokens per batch
+
+    def __call__(self, features:list)->dict:
+        "One packed batch: input_ids (N,), cu_seqlens (B+1,), max_seqlen, labels (B,)."
+        docs = [list(f['input_ids']) for f in features]
+        docs = [d if len(d) <= self.max_length else d[:self.max_length - 1] + d[-1:] for d in docs]
+        check(all(docs), "a row has no input_ids: drop empty texts from the dataset")
+        key = 'labels' if 'labels' in features[0] else 'label'
+        check(key in features[0], "the rows need a 'label' (or 'labels') column: keep it when you map the tokenizer")
+        lens = [len(d) for d in docs]
+        self.stats.append(sum(lens))
+        return {'input_ids': torch.tensor([t for d in docs for t in d], dtype=torch.int64),
+                'cu_seqlens': lengths_to_cu_seqlens(lens), 'max_seqlen': max(lens),
+                'labels': torch.tensor([f[key] for f in features])}

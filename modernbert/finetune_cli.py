@@ -6,22 +6,29 @@ Docs: https://modernbert-course.github.io/modernbert/finetune_cli.html.md"""
 
 # %% ../nbs/13c_finetune_cli.ipynb #5c198944
 from __future__ import annotations
-import csv, io, json, random, sys, time
+import csv, functools, io, json, random, sys, time
 from pathlib import Path
 import torch
 from fastcore.script import call_parse
 from .core import user_errors, md_table, run_info, write_json
 from .finetune import (FinetuneConfig, LabelledTexts, ModernBertForSequenceClassification, ModernBertEmbedder,
-                                 fit_classifier, fit_retriever, encode_texts, embed, stratified_split)
+                                 ModernBertForTokenClassification, ModernBertColBERT, fit_classifier, fit_retriever,
+                                 finetune, encode_texts, embed, pack, length_batches, maxsim, check_labels,
+                                 stratified_split)
 from .qa import ModernBertForQuestionAnswering, fit_qa
 
 # %% auto #0
-__all__ = ['TASKS', 'read_rows', 'columns', 'labelled', 'retrieval_metrics', 'run_task', 'split_data', 'finetune_folder',
-           'sweep_table', 'finetune_cli']
+__all__ = ['TASKS', 'read_rows', 'columns', 'is_dataset', 'parse_dataset', 'dataset_rows', 'has_split', 'labelled', 'tagged',
+           'encode_words', 'bio_spans', 'is_bio', 'tagging_metrics', 'majority_baseline', 'tag_words', 'fit_tagger',
+           'retrieval_metrics', 'colbert_metrics', 'run_task', 'split_data', 'finetune_folder', 'sweep_table',
+           'finetune_cli']
 
 # %% ../nbs/13c_finetune_cli.ipynb #fe89b6a8
-def read_rows(path)->list[dict]:
-    "The rows of a csv, jsonl (one json object per line) or parquet file, as dicts."
+def read_rows(path, # a .csv/.tsv/.jsonl/.parquet file, a folder of them, or `hub:NAME[:CONFIG][@SPLIT]`
+              split:str='train', # the split of a folder or hub dataset (`@SPLIT` in the name wins)
+             )->list[dict]:
+    "The rows of a csv, jsonl (one json object per line) or parquet file, or of a `datasets` split, as dicts."
+    if is_dataset(path): return dataset_rows(path, split)
     p = Path(path)
     if not p.is_file(): raise FileNotFoundError(f"{p}: no such file; pass a .csv, .jsonl or .parquet file")
     ext = p.suffix.lower()
@@ -62,13 +69,63 @@ def columns(rows: list[dict], names: list[str], path) -> list[list]:
             )
     out = [[r.get(n) for r in rows] for n in names]
     for n, vals in zip(names, out):
-        empty = [i + 1 for i, v in enumerate(vals) if v is None or (isinstance(v, str) and not v.strip())]
+        empty = [i + 1 for i, v in enumerate(vals) if v is None or (isinstance(v, (str, list)) and not len(v))
+                 or (isinstance(v, str) and not v.strip())]
         if empty:
             raise ValueError(f"{path}: {len(empty)} row(s) have an empty {n!r} (rows {empty[:5]}); drop or fill them")
     return out
 
+# %% ../nbs/13c_finetune_cli.ipynb #37215a61
+def is_dataset(source)->bool:
+    "Whether `source` names a `datasets` dataset: `hub:NAME[:CONFIG][@SPLIT]`, or a local folder of data files."
+    return str(source).startswith('hub:') or Path(str(source).split('@')[0]).is_dir()
+
+
+def parse_dataset(source)->tuple[str, str|None, str|None]:
+    "(path or hub name, config, split) of `hub:NAME[:CONFIG][@SPLIT]` or `FOLDER[@SPLIT]`."
+    s = str(source)
+    s, split = s.rsplit('@', 1) if '@' in s else (s, None)
+    if not s.startswith('hub:'): return s, None, split
+    name, _, config = s[4:].partition(':')
+    if not name: raise ValueError(f"{source}: no dataset name; write hub:NAME, hub:NAME:CONFIG or hub:NAME@SPLIT")
+    return name, config or None, split
+
+
+@functools.lru_cache(maxsize=4)
+def _load_splits(name:str, config:str|None):
+    import datasets
+    datasets.disable_progress_bars()
+    try: return datasets.load_dataset(name, config)
+    except Exception as e:   # the library's many error types: one line that says what was asked
+        msg = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        raise ValueError(f"datasets.load_dataset({name!r}, {config!r}) failed: {msg}; check the name and config "
+                         "(a hub name needs the network, a folder .parquet, .jsonl or .csv files)") from None
+
+
+def dataset_rows(source, split:str='train')->list[dict]:
+    "The rows of one split of a `datasets` dataset (hub or local folder), class-label columns as their names."
+    name, config, at = parse_dataset(source)
+    d = _load_splits(name, config)
+    split = at or split
+    if split not in d: raise ValueError(f"{source} has no split {split!r}; its splits are {list(d)}: add @SPLIT")
+    ds = d[split]
+    if not len(ds): raise ValueError(f"{source}@{split} has no rows")
+    rows = ds.to_list()
+    for col, f in ds.features.items():    # ClassLabel ints (e.g. CoNLL's ner_tags) -> their names
+        names = getattr(f, 'names', None) or getattr(getattr(f, 'feature', None), 'names', None)
+        if names:
+            for r in rows: r[col] = [names[v] for v in r[col]] if isinstance(r[col], list) else names[r[col]]
+    return rows
+
+
+def has_split(source, split:str)->bool:
+    "Whether a `datasets` source has `split` (used to take its validation split when no --valid is given)."
+    name, config, at = parse_dataset(source)
+    return at is None and split in _load_splits(name, config)
+
 # %% ../nbs/13c_finetune_cli.ipynb #98c68fc5
-TASKS = {'classification': 'accuracy', 'regression': 'spearman', 'retrieval': 'mrr@10', 'qa': 'f1'}
+TASKS = {'classification': 'accuracy', 'regression': 'spearman', 'token-classification': 'f1', 'retrieval': 'mrr@10',
+         'colbert': 'mrr@10', 'qa': 'f1'}
 
 def labelled(texts:list, labels:list, task:str, path, names:list|None=None)->LabelledTexts:
     "A `LabelledTexts` for classification (labels mapped to ids, names sorted) or regression (floats)."
@@ -101,16 +158,152 @@ def _is_num(x):
     except (TypeError, ValueError):
         return False
 
-# %% ../nbs/13c_finetune_cli.ipynb #06db46d4
+# %% ../nbs/13c_finetune_cli.ipynb #d2e76943
+def _words(v)->list[str]:
+    "A words or tags cell: a list (jsonl, parquet, datasets) or a string split on whitespace (csv)."
+    return [str(x) for x in (v.split() if isinstance(v, str) else list(v))]
+
+
+def tagged(words:list, tags:list, path, names:list|None=None)->LabelledTexts:
+    "Word lists and tag-id lists (`names[i]` is tag i), checked: no empty row, one tag per word, no unseen tag."
+    ws, ts = [], []
+    for i, (w, t) in enumerate(zip(words, tags), 1):
+        w, t = _words(w), _words(t)
+        if not w: raise ValueError(f"{path}, row {i}: no words; drop empty rows")
+        if len(w) != len(t):
+            raise ValueError(f"{path}, row {i}: {len(w)} words but {len(t)} tags; give exactly one tag per word")
+        ws.append(w); ts.append(t)
+    names = names or sorted({t for r in ts for t in r})
+    if len(names) < 2: raise ValueError(f"{path}: only one tag ({names[0]!r}); tagging needs two tags or more")
+    ids = {n: i for i, n in enumerate(names)}
+    unseen = sorted({t for r in ts for t in r} - set(ids))
+    if unseen:
+        raise ValueError(f"{path}: tags {unseen[:5]} are not in the training tags {names[:10]}; "
+                         "every tag needs training rows")
+    return LabelledTexts(ws, [[ids[t] for t in r] for r in ts], names)
+
+
+def encode_words(tok, words:list[list[str]], # one word list per row
+                 max_length:int=512)->tuple[list[list[int]], list[list[int]]]:
+    "Token ids of each row (its words joined by spaces) and, per token, the word it starts (-1: not a first subword)."
+    texts = [' '.join(w) for w in words]
+    enc = tok(texts, truncation=True, max_length=max_length, return_offsets_mapping=True)
+    firsts = []
+    for w, offs in zip(words, enc['offset_mapping']):
+        owner, c = [], 0                        # owner[char] = its word, -1 for the joining spaces
+        for k, x in enumerate(w): owner += [k] * len(x) + [-1]; c += len(x) + 1
+        seen, f = set(), []
+        for s, e in offs:
+            k = next((owner[j] for j in range(s, min(e, len(owner))) if owner[j] >= 0), -1)
+            f.append(k if k >= 0 and k not in seen else -1); seen.add(k)
+        firsts.append(f)
+    return enc['input_ids'], firsts
+
+# %% ../nbs/13c_finetune_cli.ipynb #fe65dad8
+def bio_spans(tags:list[str])->set:
+    "Entities (type, start, end) of a BIO tag sequence; an `I-X` that does not continue an X opens a new entity."
+    spans, cur = set(), None
+    for i, t in enumerate(list(tags) + ['O']):
+        if t.startswith('I-') and cur and cur[0] == t[2:]: continue
+        if cur: spans.add((cur[0], cur[1], i)); cur = None
+        if t[:2] in ('B-', 'I-'): cur = (t[2:], i)
+    return spans
+
+
+def is_bio(names:list[str])->bool:
+    "Tags that read as BIO entities: 'O', 'B-X', 'I-X'."
+    return all(n == 'O' or n[:2] in ('B-', 'I-') for n in names) and any(n[:2] == 'B-' for n in names)
+
+
+def tagging_metrics(pred:list[list[int]], # predicted tag id per word (-1: not predicted, e.g. cut by max_length)
+                    gold:list[list[int]], names:list[str])->dict:
+    "Word accuracy and `f1`: entity-level micro F1 for BIO tags (as conlleval), else macro F1 over the tags."
+    p = [t for r in pred for t in r]; g = [t for r in gold for t in r]
+    out = {'accuracy': sum(a == b for a, b in zip(p, g)) / len(g)}
+    if is_bio(names):
+        name = lambda r: [names[t] if t >= 0 else 'O' for t in r]
+        P = [bio_spans(name(r)) for r in pred]; G = [bio_spans(name(r)) for r in gold]
+        tp = sum(len(a & b) for a, b in zip(P, G)); npred = sum(map(len, P)); ngold = sum(map(len, G))
+        out['f1'] = 2 * tp / (npred + ngold) if npred + ngold else 0.0
+    else:
+        f1s = []
+        for c in sorted(set(g)):
+            tp = sum(a == b == c for a, b in zip(p, g))
+            f1s.append(2 * tp / (sum(a == c for a in p) + sum(b == c for b in g)))
+        out['f1'] = sum(f1s) / len(f1s)
+    return out
+
+
+def majority_baseline(train:LabelledTexts, valid:LabelledTexts)->dict:
+    "`tagging_metrics` of tagging every validation word with the most common training tag."
+    top = max(range(len(train.names)), key=lambda c: sum(r.count(c) for r in train.labels))
+    return tagging_metrics([[top] * len(r) for r in valid.labels], valid.labels, train.names)
+
+# %% ../nbs/13c_finetune_cli.ipynb #8f9024d8
 @torch.no_grad()
-def retrieval_metrics(model, tok, queries:list[str], docs:list[str], max_length:int=512)->dict:
-    "MRR@10 and recall@1 of each query's own document among all validation documents (cosine)."
-    q, d = (embed(model, encode_texts(tok, x, max_length)) for x in (queries, docs))   # (n, e) normalized
-    ranks = (q @ d.T > (q * d).sum(1, keepdim=True)).sum(1)  # documents scored above the positive
+def tag_words(model:ModernBertForTokenClassification, tok, words:list[list[str]], max_length:int=512,
+              max_tokens:int=16384)->list[list[int]]:
+    "The predicted tag id of every word (the argmax at its first subword; -1 for words cut by `max_length`)."
+    seqs, firsts = encode_words(tok, words, max_length)
+    dev, was = next(model.parameters()).device, model.training
+    model.eval()
+    out = [[-1] * len(w) for w in words]
+    for b in length_batches([len(s) for s in seqs], max_tokens):
+        logits = model(**pack([seqs[i] for i in b]).to(dev).inputs()).logits.argmax(-1).cpu()   # (N,)
+        for i, part in zip(b, logits.split([len(seqs[i]) for i in b])):
+            for k, t in zip(firsts[i], part.tolist()):
+                if k >= 0: out[i][k] = t
+    model.train(was)
+    return out
+
+
+def fit_tagger(model:ModernBertForTokenClassification, tok, train:LabelledTexts, cfg:FinetuneConfig,
+               valid:LabelledTexts|None=None, keep_best:str|None=None)->list[dict]:
+    "Fine-tune a token classifier on packed batches, a label on each word's first subword (-100 elsewhere)."
+    seqs, firsts = encode_words(tok, train.texts, cfg.max_length)
+    labels = [[train.labels[i][k] if k >= 0 else -100 for k in f] for i, f in enumerate(firsts)]
+    check_labels(torch.tensor([t for r in labels for t in r]), model.num_labels)
+
+    def batches(epoch):
+        idx = list(range(len(seqs)))
+        random.Random(cfg.seed + epoch).shuffle(idx)
+        return [pack([seqs[i] for i in b], token_labels=[labels[i] for i in b])
+                for b in (idx[j:j + cfg.batch_size] for j in range(0, len(idx), cfg.batch_size))]
+
+    ev = None if valid is None else (
+        lambda m: tagging_metrics(tag_words(m, tok, valid.texts, cfg.max_length), valid.labels, train.names))
+    return finetune(model, batches, lambda m, b: m(**b.inputs(), labels=b.labels).loss, cfg, ev, keep_best)
+
+# %% ../nbs/13c_finetune_cli.ipynb #06db46d4
+def _rank_metrics(S:torch.Tensor)->dict: # (Q, D) scores, query i's positive in column i
+    ranks = (S > S.diagonal()[:, None]).sum(1)  # documents scored above the positive
     return {
         'mrr@10': float(torch.where(ranks < 10, 1 / (ranks + 1).float(), 0.0).mean()),
         'recall@1': float((ranks == 0).float().mean()),
     }
+
+
+@torch.no_grad()
+def retrieval_metrics(model, tok, queries:list[str], docs:list[str], max_length:int=512)->dict:
+    "MRR@10 and recall@1 of each query's own document among all validation documents (cosine)."
+    q, d = (embed(model, encode_texts(tok, x, max_length)) for x in (queries, docs))   # (n, e) normalized
+    return _rank_metrics(q @ d.T)
+
+
+@torch.no_grad()
+def colbert_metrics(model:ModernBertColBERT, tok, queries:list[str], docs:list[str], max_length:int=512,
+                    chunk:int=64)->dict:
+    "MRR@10 and recall@1 of each query's own document among all validation documents (MaxSim)."
+    dev, was = next(model.parameters()).device, model.training
+    model.eval()
+    def vecs(seqs):   # (n, L, dim) zero-padded token vectors and (n, L) mask, in `chunk`-document batches
+        parts = [model.vectors(pack(seqs[i:i + chunk]).to(dev)) for i in range(0, len(seqs), chunk)]
+        L = max(v.shape[1] for v, _ in parts)
+        pad = lambda x: torch.nn.functional.pad(x, (0, 0) * (x.dim() - 2) + (0, L - x.shape[1]))
+        return torch.cat([pad(v) for v, _ in parts]), torch.cat([pad(m) for _, m in parts])
+    S = maxsim(*vecs(model.encode_queries(tok, queries)), *vecs(encode_texts(tok, docs, max_length)))
+    model.train(was)
+    return _rank_metrics(S.cpu())
 
 # %% ../nbs/13c_finetune_cli.ipynb #0b5364cc
 def _model(task:str, src, n_labels:int|None, names:list|None):
@@ -118,8 +311,12 @@ def _model(task:str, src, n_labels:int|None, names:list|None):
         return ModernBertForSequenceClassification.from_hf(src, num_labels=n_labels, id2label=dict(enumerate(names)))
     if task == 'regression':
         return ModernBertForSequenceClassification.from_hf(src, num_labels=1, problem_type='regression')
+    if task == 'token-classification':
+        return ModernBertForTokenClassification.from_hf(src, num_labels=n_labels, id2label=dict(enumerate(names)))
     if task == 'retrieval':
         return ModernBertEmbedder.from_hf(src)
+    if task == 'colbert':
+        return ModernBertColBERT.from_hf(src)
     return ModernBertForQuestionAnswering.from_hf(src)
 
 
@@ -130,16 +327,12 @@ def run_task(task: str, src, tok, train, valid, cfg: FinetuneConfig):
     metric = TASKS[task]
     if task in ('classification', 'regression'):
         hist = fit_classifier(model, tok, train, cfg, valid=valid, keep_best=metric)
-    elif task == 'retrieval':
-        hist = fit_retriever(
-            model,
-            tok,
-            train[0],
-            train[1],
-            cfg,
-            eval_fn=lambda m: retrieval_metrics(m, tok, *valid, cfg.max_length),
-            keep_best=metric,
-        )
+    elif task == 'token-classification':
+        hist = fit_tagger(model, tok, train, cfg, valid=valid, keep_best=metric)
+    elif task in ('retrieval', 'colbert'):
+        score = retrieval_metrics if task == 'retrieval' else colbert_metrics
+        hist = fit_retriever(model, tok, train[0], train[1], cfg,
+                             eval_fn=lambda m: score(m, tok, *valid, cfg.max_length), keep_best=metric)
     else:
         hist = fit_qa(model, tok, train, cfg, test=valid)
     return model, hist
@@ -159,7 +352,7 @@ def split_data(
     "(train, valid) in the form `run_task` takes, with validation from `valid_rows` or a seeded split of `rows`."
 
     def build(rs, names=None):
-        if task == 'retrieval':
+        if task in ('retrieval', 'colbert'):
             q, d = columns(rs, [text, pair or label], path)
             return (list(map(str, q)), list(map(str, d)))
         if task == 'qa':
@@ -173,6 +366,8 @@ def split_data(
                     )
                 out.append(dict(question=str(qq), context=str(cc), answer=str(aa), answer_start=s))
             return out
+        if task == 'token-classification':
+            return tagged(*columns(rs, [text, label], path), path, names)
         cols = columns(rs, [text] + ([pair] if pair else []) + [label], path)
         texts = [tuple(map(str, t)) for t in zip(*cols[:-1])] if pair else list(map(str, cols[0]))
         return labelled(texts, cols[-1], task, path, names)
@@ -182,40 +377,40 @@ def split_data(
         return tr, build(valid_rows, getattr(tr, 'names', None))
     if len(rows) < 4:
         raise ValueError(f"{path} has {len(rows)} rows: too few to split off validation; add rows or pass --valid FILE")
-    if task == 'classification':
-        full = build(rows)
-        tr_i, va_i = stratified_split(full.labels, valid_frac, seed)
-        return full.subset(tr_i), full.subset(va_i)
     idx = list(range(len(rows)))
     random.Random(seed).shuffle(idx)
     k = max(1, round(valid_frac * len(rows)))
+    if task in ('classification', 'token-classification'):   # checked whole, so errors name the file's rows
+        full = build(rows)
+        tr_i, va_i = stratified_split(full.labels, valid_frac, seed) if task == 'classification' else (idx[k:], idx[:k])
+        return full.subset(tr_i), full.subset(va_i)
     return build([rows[i] for i in idx[k:]]), build([rows[i] for i in idx[:k]])
 
 # %% ../nbs/13c_finetune_cli.ipynb #b1f1b595
+def _train_texts(task:str, train)->list:
+    "What the tokenizer sees of the training split (for the length check)."
+    if task in ('retrieval', 'colbert'): return train[0]
+    if task == 'qa': return [(e['question'], e['context']) for e in train]
+    if task == 'token-classification': return [' '.join(w) for w in train.texts]
+    return train.texts
+
+
 def finetune_folder(model:str, data:str, out:str, task:str='classification', text:str='text', pair:str|None=None,
                     label:str|None='label', valid:str|None=None, valid_frac:float=0.1, lrs=(5e-5,), epochs:int=3,
                     batch_size:int=32, max_length:int=512, from_task:str|None=None, seed:int=0, device:str|None=None,
-                    progress:bool|None=None, command:str|None=None)->dict:
+                    progress:bool|None=None, command:str|None=None, format:str='sentence-transformers')->dict:
     "Fine-tune `model` on `data` for `task` at each learning rate; keep the best on validation in `out`; the summary."
     from modernbert.tokenizer import load_tokenizer
 
     if task not in TASKS:
         raise ValueError(f"--task {task!r} is not one of {list(TASKS)}")
+    if format not in ('sentence-transformers', 'pylate'):
+        raise ValueError(f"--format {format!r}: use sentence-transformers or pylate (the ColBERT folder's layout)")
     tok = load_tokenizer(model)
     rows = read_rows(data)
+    if valid is None and is_dataset(data) and has_split(data, 'validation'): valid = f"{data}@validation"
     train, val = split_data(task, rows, text, pair, label, data, read_rows(valid) if valid else None, valid_frac, seed)
-    lens = [
-        len(s)
-        for s in encode_texts(
-            tok,
-            train[0]
-            if task == 'retrieval'
-            else [(e['question'], e['context']) for e in train]
-            if task == 'qa'
-            else train.texts,
-            10**9,
-        )
-    ]
+    lens = [len(s) for s in encode_texts(tok, _train_texts(task, train), 10**9)]
     mx = json.loads((Path(model) / 'config.json').read_text()).get('max_position_embeddings', max_length)
     if max_length > mx:
         raise ValueError(f"--max-length {max_length} is more than the model's max_position_embeddings {mx}; lower it")
@@ -252,24 +447,30 @@ def finetune_folder(model:str, data:str, out:str, task:str='classification', tex
     out = Path(out)
     if task == 'retrieval':
         best[2].save_st(out, tok)
+    elif task == 'colbert':
+        best[2].save_st(out, tok, format=format)
     else:
         best[2].save_hf(out, tok)
+    pairs = task in ('retrieval', 'colbert')
     summary = {
         'task': task,
         'metric': metric,
         'best_lr': best[1],
         'best': best[0],
         'runs': runs,
-        'n_train': len(train[0]) if task == 'retrieval' else len(train),
-        'n_valid': len(val[0]) if task == 'retrieval' else len(val),
+        'n_train': len(train[0]) if pairs else len(train),
+        'n_valid': len(val[0]) if pairs else len(val),
         'model': str(model),
         'from_task': from_task,
         'data': str(data),
+        'valid': valid and str(valid),
         'epochs': epochs,
         'batch_size': batch_size,
         'max_length': max_length,
         'info': run_info(command),
     }
+    if task == 'token-classification':
+        summary['majority_baseline'] = majority_baseline(train, val)
     write_json(out / 'finetune.json', summary)
     print(sweep_table(summary))
     return summary
@@ -294,13 +495,13 @@ def sweep_table(s: dict) -> str:
 @user_errors
 def finetune_cli(
     model: str,  # pretrained folder (ours, or any transformers ModernBERT folder with a tokenizer)
-    data: str,  # training rows: .csv, .tsv, .jsonl or .parquet
+    data: str,  # training rows: .csv, .tsv, .jsonl or .parquet; a folder of them; or hub:NAME[:CONFIG][@SPLIT]
     out: str,  # output folder: the best model, finetune.json
-    task: str = 'classification',  # classification | regression | retrieval | qa
-    text: str = 'text',  # column of the text (query for retrieval, question for qa)
+    task: str = 'classification',  # classification | regression | token-classification | retrieval | colbert | qa
+    text: str = 'text',  # column of the text (query for retrieval, question for qa, words for token-classification)
     pair: str = None,  # second text column: sentence pairs; the positive document (retrieval); the context (qa)
-    label: str = 'label',  # label column (the answer for qa; unused for retrieval)
-    valid: str = None,  # validation file; default: a seeded split of DATA
+    label: str = 'label',  # label column (the answer for qa, the tags for token-classification; unused for retrieval)
+    valid: str = None,  # validation rows; default: a dataset's validation split, else a seeded split of DATA
     valid_frac: float = 0.1,  # share of DATA held out for validation when --valid is not given
     lr: str = '5e-5',  # learning rates to sweep, comma-separated; the best on validation is kept
     epochs: int = 3,
@@ -309,6 +510,7 @@ def finetune_cli(
     from_task: str = None,  # start from this fine-tuned folder (e.g. MNLI before RTE, MRPC, STS-B)
     seed: int = 0,
     device: str = None,
+    format: str = 'sentence-transformers',  # ColBERT folder layout: sentence-transformers or pylate
 ):
     "Fine-tune a ModernBERT folder on a local file; write the best model, a results table and finetune.json."
     try:
@@ -333,4 +535,5 @@ def finetune_cli(
         seed,
         device,
         command='modernbert-finetune ' + ' '.join(sys.argv[1:]) if sys.argv[0].endswith('finetune') else None,
+        format=format,
     )
