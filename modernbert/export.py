@@ -17,7 +17,7 @@ from .heads import ModernBertColBERT, encode_texts, pack, maxsim, split_padded, 
 # %% auto #0
 __all__ = ['PYLATE_SCRIPT', 'PaddedExport', 'example_inputs', 'dynamic_shapes', 'export_program', 'layouts', 'max_diff',
            'export_onnx', 'onnx_session', 'run_onnx', 'check_export', 'export_folder', 'export_cli', 'pylate_python',
-           'pylate_run', 'colbert_vectors', 'compare_pylate']
+           'pylate_run', 'colbert_vectors', 'compare_pylate', 'quantize_int8', 'quant_cost']
 
 # %% ../nbs/14a_export.ipynb #988514be
 class PaddedExport(nn.Module):
@@ -298,3 +298,32 @@ def compare_pylate(col:ModernBertColBERT, tok, queries:list[str], docs:list[str]
         )
         out |= {'mrr@10_ours': mrr(ours_top), 'mrr@10_pylate_plaid': mrr(plaid)}
     return out
+
+# %% ../nbs/14a_export.ipynb #c8a1b2c2
+def quantize_int8(model:nn.Module, # any of our models, float32 on the CPU; left unchanged
+                  per_channel:bool=False, # one weight scale per output row instead of one per matrix
+                 )->nn.Module:
+    "A copy of `model` with every `nn.Linear` int8-quantized dynamically (int8 weights, activations per call)."
+    import warnings
+    from torch.ao.quantization import default_dynamic_qconfig, per_channel_dynamic_qconfig, quantize_dynamic
+    p = next(model.parameters())
+    if p.device.type != 'cpu' or p.dtype != torch.float32:
+        raise ValueError(f"int8 dynamic quantization runs on CPU float32 models; this one is {p.dtype} on {p.device}: "
+                         "call model.float().cpu() first")
+    qc = per_channel_dynamic_qconfig if per_channel else default_dynamic_qconfig
+    with warnings.catch_warnings():
+        warnings.filterwarnings('ignore', message='.*(deprecated|quantize_per_tensor)')
+        return quantize_dynamic(model, {nn.Linear: qc}, dtype=torch.qint8).eval()
+
+@torch.no_grad()
+def quant_cost(ref:nn.Module, # the float32 masked LM
+               q:nn.Module, # its reduced-precision copy
+               batches:dict, # {name: (input_ids, attention_mask)}, e.g. from `layouts`
+              )->dict:
+    "Top-1 agreement of `q`'s MLM predictions with `ref`'s over real tokens, max |logit diff| and the logits' std."
+    agree, n, diff, std = 0, 0, 0.0, []
+    for ids, mask in batches.values():
+        a, b, m = q(ids, mask).logits, ref(ids, mask).logits, mask.bool()
+        agree += int((a[m].argmax(-1) == b[m].argmax(-1)).sum()); n += int(m.sum())
+        diff = max(diff, max_diff(a, b, mask)); std.append(float(b[m].std()))
+    return {'top1_agreement': agree / n, 'max_abs_diff': diff, 'logit_std': sum(std) / len(std)}
