@@ -29,7 +29,7 @@ __all__ = ['PAPER_SETS', 'PRESETS', 'COMPILED_PARTS', 'HF_IMPLS', 'Workload', 'd
            'hf_modernbert', 'bert_like', 'build_contender', 'build_contenders', 'default_models', 'time_pass',
            'output_diffs', 'bench_workload', 'probe_max_batch', 'max_batch_size', 'device_info', 'add_ratios',
            'batch_sizes', 'run_benchmark', 'results_table', 'plot_results', 'save_results', 'bench_cli',
-           'random_packed_batch', 'train_throughput']
+           'random_packed_batch', 'train_throughput', 'cpu_features']
 
 # %% ../nbs/15_bench.ipynb #1b5079e1
 @dataclass
@@ -570,3 +570,18 @@ def train_throughput(cfg:ModernBertConfig, device=None, seq_len:int=1024, rows:i
                 model_tflops=flops / dt / 1e12, peak_tflops=peak / 1e12 if peak else None, peak_source=peak_source,
                 mfu=flops / dt / peak if peak else None, loss=loss.item(),
                 max_mem_gib=torch.cuda.max_memory_allocated(dev) / 2**30 if dev.type == 'cuda' else None)
+
+# %% ../nbs/15_bench.ipynb #d9c0e1a2
+def cpu_features()->dict:
+    "Native bf16 and int8 dot-product support of this CPU (from /proc/cpuinfo's flags) and torch's CPU capability."
+    flags = set()
+    try:
+        for line in Path('/proc/cpuinfo').read_text().splitlines():
+            if line.startswith(('flags', 'Features')): flags = set(line.split(':', 1)[1].split()); break
+    except OSError: pass   # not Linux: nothing detected, nothing claimed
+    bf16 = sorted(flags & {'avx512_bf16', 'amx_bf16', 'bf16'})    # x86 AVX-512/AMX, or Arm's BF16 extension
+    vnni = sorted(flags & {'avx512_vnni', 'avx_vnni', 'amx_int8', 'asimddp'})
+    cap = torch.backends.cpu.get_cpu_capability()
+    why = (f"native bf16 ({', '.join(bf16)})" if bf16 else
+           f"no native bf16 (no avx512_bf16/amx_bf16 flag; torch capability {cap}): bf16 would run through float32")
+    return {'capability': cap, 'bf16': bool(bf16), 'int8_dot': bool(vnni), 'flags': bf16 + vnni, 'bf16_note': why}
