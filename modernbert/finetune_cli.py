@@ -348,10 +348,11 @@ def split_data(
     valid_rows: list[dict] | None = None,
     valid_frac: float = 0.1,
     seed: int = 0,
+    valid_path=None,  # where `valid_rows` come from, for the error messages
 ):
     "(train, valid) in the form `run_task` takes, with validation from `valid_rows` or a seeded split of `rows`."
 
-    def build(rs, names=None):
+    def build(rs, names=None, path=path):
         if task in ('retrieval', 'colbert'):
             q, d = columns(rs, [text, pair or label], path)
             return (list(map(str, q)), list(map(str, d)))
@@ -374,7 +375,7 @@ def split_data(
 
     if valid_rows is not None:
         tr = build(rows)
-        return tr, build(valid_rows, getattr(tr, 'names', None))
+        return tr, build(valid_rows, getattr(tr, 'names', None), valid_path or path)
     if len(rows) < 4:
         raise ValueError(f"{path} has {len(rows)} rows: too few to split off validation; add rows or pass --valid FILE")
     idx = list(range(len(rows)))
@@ -409,7 +410,8 @@ def finetune_folder(model:str, data:str, out:str, task:str='classification', tex
     tok = load_tokenizer(model)
     rows = read_rows(data)
     if valid is None and is_dataset(data) and has_split(data, 'validation'): valid = f"{data}@validation"
-    train, val = split_data(task, rows, text, pair, label, data, read_rows(valid) if valid else None, valid_frac, seed)
+    train, val = split_data(task, rows, text, pair, label, data, read_rows(valid) if valid else None, valid_frac, seed,
+                            valid)
     lens = [len(s) for s in encode_texts(tok, _train_texts(task, train), 10**9)]
     mx = json.loads((Path(model) / 'config.json').read_text()).get('max_position_embeddings', max_length)
     if max_length > mx:
