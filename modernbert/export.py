@@ -185,7 +185,8 @@ def export_cli(
             f"{r['batch']:<28} {str(r['shape']):>11} {r['real_tokens']:>6} tokens  max |diff| {r['max_abs_diff']:.2e}"
         )
     print(
-        f"{'ok' if res['ok'] else 'FAILED'}: max abs diff {res['max_abs_diff']:.2e} (tol {tol:g}) -> {Path(onnx) / 'model.onnx'}"
+        f"{'ok' if res['ok'] else 'FAILED'}: max abs diff {res['max_abs_diff']:.2e} (tol {tol:g}) -> "
+        f"{Path(onnx) / 'model.onnx'}"
     )
     if not res['ok']:
         raise SystemExit(1)
@@ -203,17 +204,21 @@ q = m.encode(d['queries'], is_query=True, convert_to_tensor=True, show_progress_
 D = m.encode(d['docs'], is_query=False, convert_to_tensor=True, show_progress_bar=False)
 ids = [str(i) for i in range(len(D))]
 exact = rank.rerank(documents_ids=[ids] * len(q), queries_embeddings=q, documents_embeddings=[D] * len(q))
-index = indexes.PLAID(index_folder=tempfile.mkdtemp(), index_name='export', override=True, show_progress=False, device='cpu')
+index = indexes.PLAID(index_folder=tempfile.mkdtemp(), index_name='export', override=True, show_progress=False,
+                      device='cpu')
 index.add_documents(documents_ids=ids, documents_embeddings=D, show_progress=False)
 hits = retrieve.ColBERT(index=index).retrieve(queries_embeddings=q, k=d['k'])
-vec = {f'q{i}': t.float().contiguous() for i, t in enumerate(q)} | {f'd{i}': t.float().contiguous() for i, t in enumerate(D)}
+vec = {f'q{i}': t.float().contiguous() for i, t in enumerate(q)}
+vec |= {f'd{i}': t.float().contiguous() for i, t in enumerate(D)}
 save_file(vec, work + '/vectors.safetensors')
 keys = ('query_prefix', 'document_prefix', 'query_length', 'document_length', 'attend_to_expansion_tokens',
         'do_query_expansion', 'skiplist_words')
 json.dump({'exact': [{h['id']: h['score'] for h in r} for r in exact], 'index': [[h['id'] for h in r] for r in hits],
-           'settings': {k: getattr(m, k) for k in keys}, 'modules': [type(x).__module__ + '.' + type(x).__name__ for x in m],
+           'settings': {k: getattr(m, k) for k in keys},
+           'modules': [type(x).__module__ + '.' + type(x).__name__ for x in m],
            'versions': {'pylate': pylate.__version__, 'sentence_transformers': sentence_transformers.__version__,
-                        'transformers': transformers.__version__, 'torch': torch.__version__}}, open(work + '/result.json', 'w'))
+                        'transformers': transformers.__version__, 'torch': torch.__version__}},
+          open(work + '/result.json', 'w'))
 """
 
 
