@@ -6,7 +6,7 @@ Docs: https://modernbert-course.github.io/modernbert/attention.html.md"""
 
 # %% ../nbs/05_attention.ipynb #cb4a9020
 from __future__ import annotations
-import math, importlib.util, torch, torch.nn.functional as F
+import importlib.util, torch, torch.nn.functional as F
 from dataclasses import dataclass, field
 from torch import Tensor, nn
 from .core import ModernBertConfig, has_flash_attn, check

@@ -6,7 +6,7 @@ Docs: https://modernbert-course.github.io/modernbert/geglu.html.md"""
 
 # %% ../nbs/04_geglu.ipynb #396fc9b7
 from __future__ import annotations
-import torch, torch.nn.functional as F
+import torch.nn.functional as F
 from torch import Tensor, nn
 from .core import ModernBertConfig
 

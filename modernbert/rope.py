@@ -6,7 +6,7 @@ Docs: https://modernbert-course.github.io/modernbert/rope.html.md"""
 
 # %% ../nbs/03_rope.ipynb #94344d6c
 from __future__ import annotations
-import math, torch
+import torch
 from torch import Tensor, nn
 from .core import ModernBertConfig
 

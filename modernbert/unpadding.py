@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch, torch.nn.functional as F
 from torch import Tensor
 from .core import check
-from .attention import AttnBatch, lengths_to_cu_seqlens
+from .attention import AttnBatch
 
 # %% auto #0
 __all__ = ['unpad_input', 'pad_output', 'check_ids', 'check_padded', 'check_packed']
