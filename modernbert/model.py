@@ -6,11 +6,12 @@ Docs: https://modernbert-course.github.io/modernbert/model.html.md"""
 
 # %% ../nbs/08_model.ipynb #99bbb490
 from __future__ import annotations
-import json, math, os, tempfile, shutil
+import json, math, os, tempfile
 from dataclasses import dataclass
 from pathlib import Path
 import torch, torch.nn.functional as F
 from torch import Tensor, nn
+from fastcore.basics import patch
 from transformers.utils import ModelOutput as _HFModelOutput
 from .core import ModernBertConfig, config_to_hf_dict, config_from_hf
 from .rope import RotaryEmbedding, packed_positions, rope_cos_sin, rope_inv_freq, apply_rope
@@ -117,17 +118,6 @@ class ModernBertModel(nn.Module):
     def extra_repr(self):
         return f"attn_implementation={self.config.attn_implementation!r} -> {self.attn_impl('cpu')!r} on cpu"
 
-    def forward_traced(self, input_ids, attention_mask=None, cu_seqlens=None)->tuple:
-        "The encoder with dense masks and no host sync, for graph compilers; returns (hidden, valid)."
-        return _forward_traced(self, input_ids, attention_mask, cu_seqlens)
-    def save_hf(self, path, tokenizer=None)->Path:
-        "Write a transformers folder (config.json + model.safetensors [+ tokenizer]) that `Auto*` classes load."
-        return _save_hf(self, path, tokenizer)
-    @classmethod
-    def from_hf(cls, src, attn_implementation:str='auto'):
-        "Load a transformers ModernBERT checkpoint (a model object, a folder or a hub id) into this class."
-        return _from_hf(cls, src, attn_implementation)
-
 # %% ../nbs/08_model.ipynb #0f139c18
 def init_weights(module:nn.Module, config:ModernBertConfig):
     "ModernBERT's initialization: truncated normal at +/-`initializer_cutoff_factor` sigma, sigma by module role."
@@ -196,16 +186,6 @@ class ModernBertForMaskedLM(nn.Module):
         return ModelOutput(last_hidden_state=hidden if unpad is None else pad_output(hidden, *unpad),
                            logits=logits if unpad is None else pad_output(logits, *unpad), loss=loss)
 
-    def forward_traced(self, input_ids, attention_mask=None, labels=None, cu_seqlens=None)->ModelOutput:
-        "Masked-LM on the traced path (dense masks, no host sync): every row decoded."
-        return _mlm_forward_traced(self, input_ids, attention_mask, labels, cu_seqlens)
-    def save_hf(self, path, tokenizer=None)->Path:
-        "Write a transformers folder (config.json + model.safetensors [+ tokenizer]) that `Auto*` classes load."
-        return _save_hf(self, path, tokenizer)
-    @classmethod
-    def from_hf(cls, src, attn_implementation:str='auto'):
-        "Load a transformers ModernBERT checkpoint (MLM or bare encoder; object, folder or hub id) into this class."
-        return _from_hf(cls, src, attn_implementation)
 
 def mlm_loss(logits:Tensor, labels:Tensor)->Tensor:
     "Mean cross-entropy over labelled rows (float32); 0 with a gradient when nothing is labelled."
@@ -233,8 +213,9 @@ def _attn_dense(attn:ModernBertAttention, x:Tensor, mask:Tensor, cos:Tensor, sin
                                        scale=attn.D ** -0.5)                   # (B, H, L, D)
     return attn.out_drop(attn.Wo(o.transpose(1, 2).reshape(B, L, attn.H * attn.D)))   # (B, L, d)
 
-def _forward_traced(self:ModernBertModel, input_ids, attention_mask=None, cu_seqlens=None)->tuple:
-    "`ModernBertModel.forward_traced`: dense masks, no host syncs; returns (hidden (B, L, d) or (N, d), valid (B, L))."
+@patch
+def forward_traced(self:ModernBertModel, input_ids, attention_mask=None, cu_seqlens=None)->tuple:
+    "The encoder with dense masks and no host sync, for graph compilers; returns (hidden (B, L, d) or (N, d), valid)."
     ids, valid, doc, pos = _traced_batch(input_ids, attention_mask, cu_seqlens)
     see = (doc[:, :, None] == doc[:, None, :]) & valid[:, None, :] | ~valid[:, :, None]  # (B, L, L); padding sees all
     near = (pos[:, :, None] - pos[:, None, :]).abs() <= self.config.sliding_window         # the +/-w band
@@ -249,9 +230,10 @@ def _forward_traced(self:ModernBertModel, input_ids, attention_mask=None, cu_seq
     x = torch.where(valid[..., None], self.final_norm(x), 0.0)                       # zeros at padding, as pad_output
     return (x[0] if cu_seqlens is not None else x), valid
 
-def _mlm_forward_traced(self:ModernBertForMaskedLM, input_ids, attention_mask=None, labels=None,
-                        cu_seqlens=None)->ModelOutput:
-    "`ModernBertForMaskedLM.forward_traced`: every row decoded (sparse prediction's row count is data-dependent)."
+@patch
+def forward_traced(self:ModernBertForMaskedLM, input_ids, attention_mask=None, labels=None,
+                   cu_seqlens=None)->ModelOutput:
+    "Masked-LM on the traced path (dense masks, no host sync): every row decoded (sparse row counts depend on data)."
     hidden, valid = self.model.forward_traced(input_ids, attention_mask, cu_seqlens)
     real = valid[..., None] if cu_seqlens is None else valid[0, :, None]
     logits = torch.where(real, self.decoder(self.head(hidden)), 0.0)
@@ -283,10 +265,12 @@ def _resolve_folder(src)->Path:
         return Path(snapshot_download(src, allow_patterns=['*.json', '*.safetensors', '*.txt', '*.model']))
     raise FileNotFoundError(f"{src} is neither a local folder nor a hub id like 'answerdotai/ModernBERT-base'")
 
-def _from_hf(cls, src, # a transformers ModernBERT model, a checkpoint folder, or a hub id
-             attn_implementation:str='auto', # attention backend for the loaded model
-            ):
-    "`from_hf` of both models: load a transformers ModernBERT checkpoint (MLM or bare encoder) into `cls`."
+@patch(cls_method=True)
+def from_hf(cls:ModernBertModel|ModernBertForMaskedLM,
+            src, # a transformers ModernBERT model, a checkpoint folder, or a hub id
+            attn_implementation:str='auto', # attention backend for the loaded model
+           ):
+    "Load a transformers ModernBERT checkpoint (MLM or bare encoder; object, folder or hub id) into this class."
     if isinstance(src, nn.Module): config, sd = config_from_hf(src.config), src.state_dict()
     else:
         folder = _resolve_folder(src)
@@ -316,10 +300,12 @@ def _atomic_write(path:Path, write):
     finally:
         if os.path.exists(tmp): os.remove(tmp)
 
-def _save_hf(self, path, # output folder (created if needed)
-             tokenizer=None, # a transformers tokenizer to save beside the model
-            ):
-    "`save_hf` of both models: config.json + model.safetensors [+ tokenizer], loadable by transformers' `Auto*`."
+@patch
+def save_hf(self:ModernBertModel|ModernBertForMaskedLM,
+            path, # output folder (created if needed)
+            tokenizer=None, # a transformers tokenizer to save beside the model
+           )->Path:
+    "Write a transformers folder (config.json + model.safetensors [+ tokenizer]) that `Auto*` classes load."
     from safetensors.torch import save_file
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
     config = self.config
