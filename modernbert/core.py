@@ -10,7 +10,7 @@ import os, random, math, importlib.util, functools, fnmatch, hashlib, json, plat
 import sys, time
 from contextlib import nullcontext, contextmanager
 from pathlib import Path
-from dataclasses import dataclass, field, asdict, replace, fields
+from dataclasses import dataclass, replace, fields
 import numpy as np, torch
 
 # %% auto #0

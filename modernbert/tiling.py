@@ -8,7 +8,7 @@ Docs: https://modernbert-course.github.io/modernbert/tiling.html.md"""
 from __future__ import annotations
 import re, warnings
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 from .core import ModernBertConfig, check
 from .model import ModernBertModel, ModernBertForMaskedLM
 
