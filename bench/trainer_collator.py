@@ -15,16 +15,22 @@ the process (one torch thread; on a 2-core machine shared with other jobs wall-c
 time leaves out the time other jobs held the core) and per wall-clock second, the median over rounds of the paired
 ratio packed / other arm (on CPU time; on wall time beside it), and
 packing efficiency: real tokens / (rows x row_len) for packed batches, real tokens / (batch x padded length) for padded.
-Run: python bench/trainer_collator.py [--rounds 3] [--steps 3] [--batch 16] [--row-len 1024] [--files 400] [--threads 1] [--out results/trainer_collator.json]
+With --task classification (written to results/trainer_collator_clf.json) the same documents are classified (does the
+document define a class or a function?) with a sequence-classification head, three arms:
+  hf-padded      transformers' ModernBertForSequenceClassification + DataCollatorWithPadding
+  ours-padded    our ModernBertForSequenceClassification (unpads inside) + DataCollatorWithPadding
+  ours-packed    our ModernBertForSequenceClassification + PackedClassificationCollator (documents end to end)
+Run: python bench/trainer_collator.py [--task mlm|classification] [--rounds 3] [--steps 3] [--batch 16] [--row-len 1024] [--files 400] [--threads 1] [--out results/trainer_collator.json]
 """
 import argparse, json, random, re, statistics, sys, sysconfig, tempfile, time
 from pathlib import Path
 import torch, transformers, datasets
-from transformers import Trainer, TrainingArguments, TrainerCallback, DataCollatorForLanguageModeling
+from transformers import Trainer, TrainingArguments, TrainerCallback, DataCollatorForLanguageModeling, DataCollatorWithPadding
 from modernbert.core import ModernBertConfig, config_to_hf_dict, run_info, write_json
 from modernbert.model import ModernBertForMaskedLM
 from modernbert.tokenizer import train_tokenizer, config_for_tokenizer
-from modernbert.collator import PackedMLMCollator
+from modernbert.collator import PackedMLMCollator, PackedClassificationCollator
+from modernbert.heads import ModernBertForSequenceClassification
 
 def stdlib_docs(n_files=400, seed=0):
     "Top-level functions and classes of standard-library .py files: documents of mixed lengths."
@@ -61,19 +67,24 @@ def main():
     ap.add_argument('--rounds', type=int, default=3); ap.add_argument('--steps', type=int, default=3)
     ap.add_argument('--batch', type=int, default=16); ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--max-length', type=int, default=512); ap.add_argument('--files', type=int, default=400); ap.add_argument('--row-len', type=int, default=1024)
-    ap.add_argument('--out', default=str(Path(__file__).resolve().parent.parent/'results'/'trainer_collator.json'))
+    ap.add_argument('--task', default='mlm', choices=['mlm', 'classification'])
+    ap.add_argument('--out', default=None, help='default results/trainer_collator.json (mlm) or trainer_collator_clf.json')
     a = ap.parse_args()
+    clf = a.task == 'classification'
+    a.out = a.out or str(Path(__file__).resolve().parent.parent/'results'/f"trainer_collator{'_clf' if clf else ''}.json")
     torch.set_num_threads(a.threads); transformers.logging.set_verbosity_error(); datasets.disable_progress_bars()
     t_start = time.time()
     docs = stdlib_docs(a.files)
     tok = train_tokenizer(docs, vocab_size=8192)
-    ds = datasets.Dataset.from_dict({'text': docs}).map(lambda b: tok(b['text'], truncation=True, max_length=a.max_length),
+    cols = {'text': docs, 'label': [int(d.lstrip().startswith('class ')) for d in docs]} if clf else {'text': docs}
+    ds = datasets.Dataset.from_dict(cols).map(lambda b: tok(b['text'], truncation=True, max_length=a.max_length),
                                                           batched=True, remove_columns=['text'])
     lens = sorted(len(x) for x in ds['input_ids'])
     cfg = config_for_tokenizer(tok, ModernBertConfig(hidden_size=256, intermediate_size=384, num_hidden_layers=6, num_attention_heads=4,
                                                      max_position_embeddings=1024, local_attention=128, global_attn_every_n_layers=3))
     torch.manual_seed(0)
-    hf = transformers.ModernBertForMaskedLM(transformers.ModernBertConfig(**config_to_hf_dict(cfg))).eval()
+    hf_cls = transformers.ModernBertForSequenceClassification if clf else transformers.ModernBertForMaskedLM
+    hf = hf_cls(transformers.ModernBertConfig(**config_to_hf_dict(cfg), num_labels=2)).eval()
     init = {k: v.clone() for k, v in hf.state_dict().items()}
     padded = lambda: PadStats(DataCollatorForLanguageModeling(tok, mlm_probability=0.3))
     def ours(sparse=False):
@@ -83,6 +94,10 @@ def main():
     arms = {'hf-padded': (lambda: hf, padded), 'ours-padded': (lambda: ours(), padded),
             'ours-padded-sp': (lambda: ours(True), padded),
             'ours-packed': (lambda: ours(), lambda: PackedMLMCollator(tok, row_len=a.row_len, seq_len=a.max_length, mask_p=0.3, seed=0))}
+    if clf:
+        arms = {'hf-padded': (lambda: hf, lambda: PadStats(DataCollatorWithPadding(tok))),
+                'ours-padded': (lambda: ModernBertForSequenceClassification.from_hf(hf), lambda: PadStats(DataCollatorWithPadding(tok))),
+                'ours-packed': (lambda: ModernBertForSequenceClassification.from_hf(hf), lambda: PackedClassificationCollator(max_length=a.max_length))}
     res = {k: {'tokens_per_s': [], 'tokens_per_cpu_s': [], 'efficiency': []} for k in arms}
     with tempfile.TemporaryDirectory() as d:
         for r in range(a.rounds):
@@ -97,7 +112,7 @@ def main():
                                          remove_unused_columns=False, dataloader_num_workers=0, seed=r)
                 Trainer(model=model, args=args, train_dataset=ds, data_collator=coll, callbacks=[timer]).train()
                 h.remove()
-                real, cap = map(sum, zip(*coll.stats))
+                real, cap = map(sum, zip(*coll.stats)) if isinstance(coll, PadStats) or not clf else (sum(coll.stats),) * 2
                 res[name]['tokens_per_s'].append(timer.tokens / (timer.t[-1] - timer.t[0]))
                 res[name]['tokens_per_cpu_s'].append(timer.tokens / (timer.cpu[-1] - timer.cpu[0]))
                 res[name]['efficiency'].append(real / cap)
@@ -112,7 +127,7 @@ def main():
            'paired_ratio_median': ratio, 'paired_ratio_median_wall': paired('tokens_per_s'),
            'setup': {'documents': len(ds), 'length_min': lens[0], 'length_median': lens[len(lens) // 2], 'length_max': lens[-1],
                      'batch_documents': a.batch, 'steps_timed': a.steps, 'rounds': a.rounds, 'row_len': a.row_len,
-                     'max_length': a.max_length, 'mask_p': 0.3, 'model': {k: getattr(cfg, k) for k in
+                     'max_length': a.max_length, 'task': a.task, 'mask_p': None if clf else 0.3, 'model': {k: getattr(cfg, k) for k in
                      ('hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size', 'vocab_size', 'local_attention')}},
            'info': run_info('python bench/trainer_collator.py ' + ' '.join(sys.argv[1:])),
            'seconds': round(time.time() - t_start)}
