@@ -7,6 +7,9 @@
    searched in a subprocess, ours vs transformers' ModernBERT (same weights) and BERT; table, json, png
 4. training: base shape, context 1024, packed, sparse prediction, bf16 autocast, StableAdamW, with and without
    compile: tokens/s, model TFLOP/s, MFU against the card's dense bf16 peak
+5. deployment paths (the GPU side of bench/export_cpu.py): ours eager, ours torch.compile of the traced path
+   (dynamic shapes), transformers eager, and ONNX Runtime on our export when onnxruntime-gpu's CUDA provider exists;
+   int8 dynamic quantization is CPU-only and is skipped on a GPU. bf16 on a GPU, max |diff| against float32 eager
 
 Needs torch (CUDA) and transformers only; run from the repository root with it on PYTHONPATH (the .sh does that).
 `--dry-run` runs every stage on CPU with tiny shapes (compile traced by dynamo only, no inductor), which is how the
@@ -25,7 +28,7 @@ def main(argv=None):
     ap.add_argument('--reps', type=int, default=3, help='timed passes per model and set (median)')
     ap.add_argument('--train-rows', type=int, default=48, help='rows of 1024 tokens per training step (halved on out-of-memory)')
     ap.add_argument('--train-steps', type=int, default=15, help='timed training steps per variant')
-    ap.add_argument('--skip', default='', help='comma list of stages to skip: checks, inference, train')
+    ap.add_argument('--skip', default='', help='comma list of stages to skip: checks, inference, train, deploy')
     a = ap.parse_args(argv)
     t0, skip, out = time.time(), set(filter(None, a.skip.split(','))), Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -42,7 +45,7 @@ def main(argv=None):
     def stage(title): print(f"\n== {title}  [{time.time() - t0:.0f} s]", flush=True)
     def save(): (out/'summary.json').write_text(json.dumps(summary, indent=2, default=str))
 
-    stage('1/4 environment')
+    stage('1/5 environment')
     summary['env'] = env = device_info(dev)
     for k, v in env.items(): print(f"  {k}: {v}")
     peak, source = peak_flops(dev, 'bf16')
@@ -51,7 +54,7 @@ def main(argv=None):
 
     best = 'sdpa' if dry else 'auto'
     if 'checks' not in skip:
-        stage('2/4 correctness: each backend vs eager in float32, bf16 (inference hidden states, training gradients)')
+        stage('2/5 correctness: each backend vs eager in float32, bf16 (inference hidden states, training gradients)')
         kw = dict(cfg=check_cfg(hidden_size=64, num_attention_heads=1, intermediate_size=96), lengths=(140, 20, 5)) if dry else {}
         try:
             best, report = best_backend(dev, training=True, check_all=True, **kw)
@@ -72,7 +75,7 @@ def main(argv=None):
         save()
 
     if 'inference' not in skip and left() > 60:
-        stage('3/4 inference: the paper protocol, ours vs transformers (same weights) and BERT')
+        stage('3/5 inference: the paper protocol, ours vs transformers (same weights) and BERT')
         try:
             if dry:
                 res = run_benchmark(shrink(workloads('paper'), 8), ModernBertConfig.tiny(max_position_embeddings=8192), dev, reps=2,
@@ -91,7 +94,7 @@ def main(argv=None):
         save()
 
     if 'train' not in skip:
-        stage('4/4 training: base shape, context 1024, packed, bf16 autocast, StableAdamW, sparse prediction')
+        stage('4/5 training: base shape, context 1024, packed, bf16 autocast, StableAdamW, sparse prediction')
         cfg = ModernBertConfig.tiny() if dry else ModernBertConfig.base()
         kw = dict(seq_len=128, rows=2, steps=2, warmup=1) if dry else dict(seq_len=1024, rows=a.train_rows, steps=a.train_steps, warmup=3)
         summary['train'] = []
@@ -109,6 +112,76 @@ def main(argv=None):
         if best_mfu is not None: print(f"  target MFU >= 35%: {100 * best_mfu:.1f}% {'met' if best_mfu >= 0.35 else 'NOT met'}")
         save()
 
+    if 'deploy' not in skip and left() > (30 if dry else 60):
+        stage('5/5 deployment paths: eager, torch.compile of the traced path, ONNX Runtime, transformers (same weights)')
+        try: summary['deploy'] = deploy_stage(dev, dry, best, left)
+        except Exception: traceback.print_exc(); summary['deploy'] = 'error'
+        save()
+
     stage(f"done in {time.time() - t0:.0f} s; results in {out}/ (summary.json, results.md/json/png)")
+
+def deploy_stage(dev, dry:bool, impl:str, left=lambda: float('inf'))->list:
+    "Each deployment path on `dev`: tokens/s on fixed and variable sets, ratio to transformers eager, max |diff|."
+    import copy, statistics, tempfile
+    from modernbert.core import ModernBertConfig
+    from modernbert.model import ModernBertModel
+    from modernbert.bench import doc_lengths, make_batches, hf_modernbert
+    from modernbert.export import export_onnx, max_diff, quantize_int8
+    cfg = ModernBertConfig.tiny() if dry else ModernBertConfig.base()
+    dtype = torch.float32 if dry else torch.bfloat16
+    torch.manual_seed(0)
+    hf = hf_modernbert(cfg)
+    with torch.no_grad():
+        for q in hf.parameters(): q.add_(torch.randn_like(q) * 0.02)
+    cpu32 = ModernBertModel.from_hf(hf).eval()                          # float32 on the CPU: int8 and ONNX start here
+    ref = copy.deepcopy(cpu32).to(dev)                                  # float32 eager: the difference reference
+    ours = ModernBertModel.from_hf(hf, attn_implementation=impl).eval().to(dev, dtype)
+    hf = hf.eval().to(dev, dtype)
+    L, n = (64, 4) if dry else (512, 64)
+    sets = {f'fixed {n}x{L}': doc_lengths(n, L), f'variable {4 * n} ~N({L // 2},{L // 8})':
+            doc_lengths(4 * n, L // 2, L // 8, lo=16, hi=L)}
+    batches = {k: make_batches(v, n, dev, vocab_size=cfg.vocab_size) for k, v in sets.items()}
+    rows = {'ours eager': lambda i, m: ours(i, m).last_hidden_state,
+            'transformers eager': lambda i, m: hf(input_ids=i, attention_mask=m).last_hidden_state}
+    comp = torch.compile(ours, dynamic=True, **(dict(backend='eager') if dry else {}))
+    rows['ours compiled'] = lambda i, m: comp(i, m).last_hidden_state
+    notes = {}
+    if dev.type == 'cpu':
+        q8 = quantize_int8(cpu32)
+        rows['ours int8'] = lambda i, m: q8(i, m).last_hidden_state
+    else: notes['ours int8'] = 'skipped: int8 dynamic quantization runs on CPUs only'
+    try:
+        import onnxruntime as ort
+        prov = 'CUDAExecutionProvider' if dev.type == 'cuda' else 'CPUExecutionProvider'
+        if prov not in ort.get_available_providers(): raise ImportError(f'onnxruntime has no {prov} (onnxruntime-gpu)')
+        if left() < 150: raise TimeoutError(f'{left():.0f} s of the budget left, an export takes minutes')
+        path = export_onnx(cpu32, Path(tempfile.mkdtemp())/'ours.onnx')
+        sess = ort.InferenceSession(str(path), providers=[prov])
+        run = lambda i, m: torch.from_numpy(sess.run(None, {'input_ids': i.cpu().numpy(),
+                                                            'attention_mask': m.cpu().numpy()})[0])
+        rows['ours ONNX Runtime'] = run
+    except Exception as e: notes['ours ONNX Runtime'] = f'skipped: {type(e).__name__}: {str(e).splitlines()[0][:120]}'
+    for k, v in notes.items(): print(f"  {k:20s} {v}")
+    sync = torch.cuda.synchronize if dev.type == 'cuda' else (lambda: None)
+    out = []
+    with torch.inference_mode():
+        for s, bs in batches.items():
+            h = [ref(i, m).last_hidden_state for i, m in bs]
+            t, d = {}, {}
+            for k, f in rows.items():
+                o = [f(i, m) for i, m in bs]                                # warm-up (compiles), and the difference
+                d[k] = max(max_diff(x.to(dev), y, m) for x, y, (_, m) in zip(o, h, bs))
+            for _ in range(2 if dry else 3):
+                for k, f in rows.items():
+                    sync(); t0 = time.perf_counter()
+                    for i, m in bs: f(i, m)
+                    sync(); t.setdefault(k, []).append(time.perf_counter() - t0)
+            real, base = sum(int(m.sum()) for _, m in bs), statistics.median(t['transformers eager'])
+            for k in rows:
+                med = statistics.median(t[k])
+                out.append(dict(set=s, row=k, tok_s=real / med, ratio=base / med, max_abs_diff=d[k]))
+                print(f"  {s:24s} {k:20s} {real / med:>10,.0f} tok/s {base / med:5.2f}x  max diff {d[k]:.1e}", flush=True)
+    return out + [dict(row=k, status=v) for k, v in notes.items()]
+
 
 if __name__ == '__main__': main()

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The GPU checks of chapter 15 in one call, for a fresh GPU machine with no network (torch with CUDA and transformers
 # installed; the repository copied, not installed): backend correctness vs eager in bf16 (inference and gradients),
-# torch.compile, the inference table of the paper's protocol, and base-shape packed training throughput with MFU.
+# torch.compile, the inference table of the paper's protocol, base-shape packed training throughput with MFU, and the
+# deployment paths of the CPU table (eager, torch.compile of the traced path, ONNX Runtime when onnxruntime-gpu is
+# installed; int8 dynamic quantization is CPU-only and skipped).
 # Under 8 minutes on an H100 or H200.
 #   usage: bash bench/gpu_check.sh [--dry-run] [more options of bench/gpu_check.py]
 #   results: --out DIR, else $OUT if set (the device tool's folder), else bench_results/gpu: gpu_check.log, summary.json,
