@@ -68,7 +68,7 @@ RESULTS = {
         what='Exact match and F1 of the QA head trained from random init, next to a word-overlap baseline, and per '
              'epoch.',
         chapter='qa.html',
-        command='nbdev-test --flags slow nbs/13a_qa.ipynb'),
+        command='nbdev-test --flags slow nbs/13b_qa.ipynb'),
     'onnx_export.json': dict(
         title='ONNX export parity',
         what='Largest difference between the exported ONNX graph and the PyTorch model, per configuration.',
@@ -113,6 +113,52 @@ RESULTS = {
         chapter='eval.html',
         command='python bench/zero_shot_payoff.py runs/small/hf --corpus runs/small/corpus '
                 '--out results/zero_shot_small.json'),
+    'corpus_scale.json': dict(
+        title='Building a corpus at scale',
+        what='`build_corpus` on about 300 MB of real Python code and prose: throughput, time per stage and peak '
+             'memory.',
+        chapter='data.html',
+        command='python bench/corpus_scale.py --mb 300 --save results/corpus_scale.json'),
+    'tiling.json': dict(
+        title='Tiling a small model into a larger one',
+        what='Held-out MLM loss of a large model initialized by tiling a trained small one, against a random init, '
+             'at the start and over continued training.',
+        chapter='tiling.html',
+        command='jupyter nbconvert --to notebook --execute --inplace nbs/11_tiling.ipynb'),
+    'bench_cpu_short.json': dict(
+        title='Inference speed on CPU: short documents',
+        what="ModernBERT-base's shape, ours against transformers, on the paper's fixed and variable short-length "
+             'sets (real tokens per second).',
+        chapter='bench.html',
+        command='modernbert-bench --preset short --results results/bench_cpu_short.json'),
+    'bench_cpu_long.json': dict(
+        title='Inference speed on CPU: long documents',
+        what='The same comparison on the fixed and variable long-context sets.',
+        chapter='bench.html',
+        command='modernbert-bench --preset long --results results/bench_cpu_long.json'),
+    'cpu_deploy.json': dict(
+        title='CPU deployment',
+        what='CPU deployment table: ours eager/compiled/int8, transformers eager, ONNX Runtime.',
+        chapter='bench.html',
+        command='python bench/export_cpu.py --out results/cpu_deploy.json'),
+    'cpu_vs_transformers.json': dict(
+        title='Inference speed on CPU: the quick sets',
+        what="ModernBERT-base's shape, ours (unpadded) against transformers (sdpa, padded), same weights: 8 x 512, 32 "
+             'documents of about 256 tokens, one of 8192 (real tokens per second).',
+        chapter='model.html',
+        command='python bench/cpu_vs_transformers.py --reps 3 --results results/cpu_vs_transformers.json'),
+    'train_vs_transformers.json': dict(
+        title='Training speed on CPU: this loop against transformers',
+        what="Real tokens per second and per CPU-second of our training loop against transformers' MLM with its "
+             'padding collator (dense and sparse head), interleaved rounds, one thread.',
+        chapter='train.html',
+        command='python bench/train_vs_transformers.py --reps 3 --results results/train_vs_transformers.json'),
+    'shapes_depth.json': dict(
+        title='The price of depth, measured',
+        what='Throughput of the largest shape of the base budget at depths 12 to 25, measured and estimated, '
+             'relative to ModernBERT-base.',
+        chapter='shapes.html',
+        command='nbdev-test --flags slow nbs/16_shapes.ipynb'),
 }
 
 # %% ../nbs/90_measurements.ipynb #b97e401e
