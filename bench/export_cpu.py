@@ -8,7 +8,7 @@ variable ~N(256,64) (plus one long document with --long). Every row: median seco
 tokens), ratio to transformers eager, max |difference| of the last hidden states from our float32 eager model over
 real tokens. One thread by default (torch and ONNX Runtime), so a run leaves the machine's other cores alone.
 
-    python bench/export_cpu.py --out results/cpu_deploy.json [--layers 8] [--rounds 3] [--threads 1] [--long]
+    python bench/export_cpu.py --out results/cpu_deploy.json [--layers 3] [--rounds 3] [--threads 1] [--long]
 """
 import argparse, statistics, sys, tempfile, time, traceback, warnings
 from pathlib import Path
@@ -16,7 +16,7 @@ import torch
 
 p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 p.add_argument('--shape', default='base', help='config preset (tiny for a smoke run)')
-p.add_argument('--layers', type=int, default=8, help='encoder layers of the preset (the base shape has 22)')
+p.add_argument('--layers', type=int, default=3, help='encoder layers of the preset (the base shape has 22)')
 p.add_argument('--threads', type=int, default=1, help='torch and ONNX Runtime intra-op threads')
 p.add_argument('--rounds', type=int, default=3, help='timed rounds; every round runs every row once (interleaved)')
 p.add_argument('--docs', type=int, default=16, help='documents of the variable set (the fixed set has 8)')
@@ -123,6 +123,39 @@ with torch.inference_mode():   # warm every row once on a small batch (allocator
 ref = {}
 with torch.inference_mode():
     for s, bs in batches.items(): ref[s] = [ours(ids, m).last_hidden_state for ids, m in bs]
+def save(rounds_done:int)->list:
+    "Write the json of the rounds done so far (a stopped run keeps what it measured)."
+    if 'ours compiled: graphs after warm-up' in notes: notes['ours compiled: graphs after the timed rounds'] = graphs()
+    out_rows = []
+    for s, bs in batches.items():
+        real = sum(int(m.sum()) for _, m in bs); padded = sum(m.numel() for _, m in bs)
+        base = statistics.median(times[s, 'transformers eager'])
+        for k, r in rows.items():
+            row = {'set': s, 'row': k, 'what': r['what'], 'precision': r['precision'], 'real_tokens': real,
+                   'padded_tokens': padded}
+            if r['f'] is None: out_rows.append(row | {'status': r['skipped']}); continue
+            med = statistics.median(times[s, k])
+            out_rows.append(row | {'status': 'ok', 'seconds': round(med, 3),
+                                   'seconds_rounds': [round(t, 3) for t in times[s, k]],
+                                   'tokens_per_s': round(real / med, 1),
+                                   'ratio_vs_transformers_eager': round(base / med, 3), 'max_abs_diff': diff[s, k]})
+    with torch.inference_mode():
+        h = torch.cat([x[m.bool()] for s in batches for x, (_, m) in zip(ref[s], batches[s])])
+    cmd = 'python bench/export_cpu.py ' + ' '.join(sys.argv[1:])
+    info = run_info(cmd.strip()) | {
+        'threads': a.threads, 'onnxruntime_threads': a.threads,
+        'threads_note': f'{a.threads} thread for torch (torch.set_num_threads) and ONNX Runtime (intra_op_num_threads): '
+                        'the other cores were busy with another long job',
+        'config': {k: getattr(cfg, k) for k in ('hidden_size', 'num_hidden_layers', 'num_attention_heads',
+                                                'intermediate_size', 'local_attention', 'global_attn_every_n_layers',
+                                                'max_position_embeddings', 'vocab_size')},
+        'cpu': feat, 'rounds': rounds_done, 'rounds_asked': a.rounds,
+        'onnxruntime': __import__('onnxruntime').__version__,
+        'seconds_total': round(time.time() - t_start)}
+    res = {'info': info, 'notes': notes, 'hidden_std': float(h.std()), 'rows': out_rows}
+    write_json(a.out, res)
+    return out_rows
+
 times = {(s, k): [] for s in batches for k in live}
 diff = {(s, k): 0.0 for s in batches for k in live}
 with torch.inference_mode():
@@ -134,34 +167,9 @@ with torch.inference_mode():
                 times[s, k].append(time.perf_counter() - t0)
                 if r == 0: diff[s, k] = max(max_diff(o, h, m) for o, h, (_, m) in zip(outs, ref[s], bs))
                 log(f"round {r + 1}/{a.rounds}  {s:<28} {k:<26} {times[s, k][-1]:7.2f} s")
+        save(r + 1)
 
-if 'ours compiled: graphs after warm-up' in notes: notes['ours compiled: graphs after the timed rounds'] = graphs()
-out_rows = []
-for s, bs in batches.items():
-    real = sum(int(m.sum()) for _, m in bs); padded = sum(m.numel() for _, m in bs)
-    base = statistics.median(times[s, 'transformers eager'])
-    for k, r in rows.items():
-        row = {'set': s, 'row': k, 'what': r['what'], 'precision': r['precision'], 'real_tokens': real,
-               'padded_tokens': padded}
-        if r['f'] is None: out_rows.append(row | {'status': r['skipped']}); continue
-        med = statistics.median(times[s, k])
-        out_rows.append(row | {'status': 'ok', 'seconds': round(med, 3), 'seconds_rounds': [round(t, 3) for t in times[s, k]],
-                               'tokens_per_s': round(real / med, 1), 'ratio_vs_transformers_eager': round(base / med, 3),
-                               'max_abs_diff': diff[s, k]})
-with torch.inference_mode():
-    h = torch.cat([x[m.bool()] for s in batches for x, (_, m) in zip(ref[s], batches[s])])
-cmd = 'python bench/export_cpu.py ' + ' '.join(sys.argv[1:])
-info = run_info(cmd.strip()) | {
-    'threads': a.threads, 'onnxruntime_threads': a.threads,
-    'threads_note': f'{a.threads} thread for torch (torch.set_num_threads) and ONNX Runtime (intra_op_num_threads): '
-                    'the other cores were busy with another long job',
-    'config': {k: getattr(cfg, k) for k in ('hidden_size', 'num_hidden_layers', 'num_attention_heads',
-                                            'intermediate_size', 'local_attention', 'global_attn_every_n_layers',
-                                            'max_position_embeddings', 'vocab_size')},
-    'cpu': feat, 'rounds': a.rounds, 'onnxruntime': __import__('onnxruntime').__version__,
-    'seconds_total': round(time.time() - t_start)}
-res = {'info': info, 'notes': notes, 'hidden_std': float(h.std()), 'rows': out_rows}
-write_json(a.out, res)
+out_rows = save(a.rounds) if a.rounds == 0 else save(len(times[next(iter(times))]))
 for r in out_rows:
     if r['status'] != 'ok': print(f"{r['set']:<28} {r['row']:<26} {r['status'][:90]}"); continue
     print(f"{r['set']:<28} {r['row']:<26} {r['tokens_per_s']:>9.0f} tok/s {r['ratio_vs_transformers_eager']:>6.2f}x "
