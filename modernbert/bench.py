@@ -24,12 +24,12 @@ except ImportError:  # a bare GPU image without fastcore: everything still impor
     store_true = bool
 
 # %% auto #0
-__all__ = ['PAPER_SETS', 'PRESETS', 'COMPILED_PARTS', 'HF_IMPLS', 'Workload', 'doc_lengths', 'workloads', 'shrink',
+__all__ = ['PAPER_SETS', 'PRESETS', 'COMPILED_PARTS', 'HF_IMPLS', 'DEPLOY_TOL', 'Workload', 'doc_lengths', 'workloads', 'shrink',
            'make_batches', 'check_cfg', 'backend_errors', 'backend_ok', 'best_backend', 'compile_model', 'Contender',
            'hf_modernbert', 'bert_like', 'build_contender', 'build_contenders', 'default_models', 'time_pass',
            'output_diffs', 'bench_workload', 'probe_max_batch', 'max_batch_size', 'device_info', 'add_ratios',
            'batch_sizes', 'run_benchmark', 'results_table', 'plot_results', 'save_results', 'bench_cli',
-           'random_packed_batch', 'train_throughput', 'cpu_features']
+           'random_packed_batch', 'train_throughput', 'cpu_features', 'deploy_table']
 
 # %% ../nbs/15_bench.ipynb #1b5079e1
 @dataclass
@@ -585,3 +585,13 @@ def cpu_features()->dict:
     why = (f"native bf16 ({', '.join(bf16)})" if bf16 else
            f"no native bf16 (no avx512_bf16/amx_bf16 flag; torch capability {cap}): bf16 would run through float32")
     return {'capability': cap, 'bf16': bool(bf16), 'int8_dot': bool(vnni), 'flags': bf16 + vnni, 'bf16_note': why}
+
+# %% ../nbs/15_bench.ipynb #d9c0e1a4
+DEPLOY_TOL = {'float32': 1e-3, 'bfloat16': 0.25, 'int8 dynamic': 0.5}  # max |hidden-state diff| vs float32 eager
+
+def deploy_table(res:dict)->str:
+    "`bench/export_cpu.py`'s results as a markdown table: tokens/s, ratio, max |diff| per set and row; why one skipped."
+    rows = [{'set': r['set'], 'row': r['row'], 'precision': r['precision'], 'tokens/s': r.get('tokens_per_s'),
+             'vs transformers eager': r.get('ratio_vs_transformers_eager'), 'max abs diff': r.get('max_abs_diff'),
+             'note': '' if r['status'] == 'ok' else r['status']} for r in res['rows']]
+    return md_table(rows, fmt={'tokens/s': '{:,.0f}', 'vs transformers eager': '{:.2f}x', 'max abs diff': '{:.1e}'})
