@@ -109,10 +109,32 @@ RESULTS = {
                 '--baselines bm25'),
     'zero_shot_small.json': dict(
         title='Before fine-tuning: zero-shot retrieval, pretrained vs random init',
-        what='Mean-pooled retrieval with no training on pairs: the small model against three random initializations.',
+        what='Mean-pooled retrieval with no training on pairs: the small model against three random initializations; '
+             'the same from the mean of each layer, with the pools standardized, and the token embeddings\' mean '
+             'cosine.',
         chapter='eval.html',
         command='python bench/zero_shot_payoff.py runs/small/hf --corpus runs/small/corpus '
                 '--out results/zero_shot_small.json'),
+    'epochs3_small.json': dict(
+        title='Does pretraining pay off? Three fine-tuning epochs',
+        what='The retrieval tasks with three epochs of fine-tuning instead of one (lr 3e-4 or 1e-3, best on '
+             'validation; one seed).',
+        chapter='eval.html',
+        command='modernbert-eval --model runs/small/hf --corpus runs/small/corpus --tasks code-search,long-context '
+                '--lr 3e-4,1e-3 --epochs 3 --seeds 0 --baselines none --out results/epochs3_small.json'),
+    'epochs3_small_control.json': dict(
+        title='Three fine-tuning epochs: the random-init control',
+        what='The same three-epoch protocol on the same network from random initialization.',
+        chapter='eval.html',
+        command='modernbert-eval --model <folder with the small config and tokenizer> --corpus runs/small/corpus '
+                '--tasks code-search,long-context --lr 3e-4,1e-3 --epochs 3 --seeds 0 --control-only '
+                '--baselines none --out results/epochs3_small_control.json'),
+    'trainer_collator_clf.json': dict(
+        title="Packing a classifier inside transformers' Trainer",
+        what="Tokens per CPU-second of transformers' and our ModernBertForSequenceClassification with "
+             "DataCollatorWithPadding against ours with PackedClassificationCollator, same Trainer, interleaved rounds.",
+        chapter='collator.html',
+        command='python bench/trainer_collator.py --task classification'),
     'corpus_scale.json': dict(
         title='Building a corpus at scale',
         what='`build_corpus` on about 300 MB of real Python code and prose: throughput, time per stage and peak '
