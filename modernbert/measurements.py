@@ -162,7 +162,7 @@ RESULTS = {
         title='CPU deployment',
         what='CPU deployment table: ours eager/compiled/int8, transformers eager, ONNX Runtime.',
         chapter='bench.html',
-        command='python bench/export_cpu.py --out results/cpu_deploy.json'),
+        command='python bench/export_cpu.py --layers 3 --out results/cpu_deploy.json'),
     'cpu_vs_transformers.json': dict(
         title='Inference speed on CPU: the quick sets',
         what="ModernBERT-base's shape, ours (unpadded) against transformers (sdpa, padded), same weights: 8 x 512, 32 "
