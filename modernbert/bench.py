@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 from torch import nn
 from .core import (ModernBertConfig, config_to_hf_dict, has_flash_attn, autocast_ctx, user_errors, ATTN_IMPLS,
-                             check, md_table, run_info, write_json)
+                             check, md_table, run_info, write_json, cpu_info)
 from .attention import ATTN_BACKENDS, AUTO_ORDER, lengths_to_cu_seqlens
 from .geglu import ModernBertMLP
 from .model import ModernBertModel, ModernBertForMaskedLM, ModernBertEmbeddings, ModernBertPredictionHead
@@ -574,11 +574,7 @@ def train_throughput(cfg:ModernBertConfig, device=None, seq_len:int=1024, rows:i
 # %% ../nbs/15_bench.ipynb #d9c0e1a2
 def cpu_features()->dict:
     "Native bf16 and int8 dot-product support of this CPU (from /proc/cpuinfo's flags) and torch's CPU capability."
-    flags = set()
-    try:
-        for line in Path('/proc/cpuinfo').read_text().splitlines():
-            if line.startswith(('flags', 'Features')): flags = set(line.split(':', 1)[1].split()); break
-    except OSError: pass   # not Linux: nothing detected, nothing claimed
+    flags = (cpu_info() or ('', set()))[1]   # not Linux: nothing detected, nothing claimed
     bf16 = sorted(flags & {'avx512_bf16', 'amx_bf16', 'bf16'})    # x86 AVX-512/AMX, or Arm's BF16 extension
     vnni = sorted(flags & {'avx512_vnni', 'avx_vnni', 'amx_int8', 'asimddp'})
     cap = torch.backends.cpu.get_cpu_capability()

@@ -17,7 +17,8 @@ import numpy as np, torch
 __all__ = ['ATTN_IMPLS', 'ACTIVATIONS', 'LAYER_TYPES', 'MARKER', 'LOCK', 'USER_ERRORS', 'check', 'ModernBertConfig',
            'num_parameters', 'config_to_hf_dict', 'config_from_hf', 'default_device', 'has_flash_attn', 'autocast_ctx',
            'set_seed', 'in_test', 'json_safe', 'write_json', 'claim_folder', 'owned', 'clear_owned', 'FolderBusy',
-           'folder_lock', 'tree_digest', 'InputsChanged', 'check_inputs', 'user_errors', 'md_table', 'run_info']
+           'folder_lock', 'tree_digest', 'InputsChanged', 'check_inputs', 'user_errors', 'md_table', 'cpu_info',
+           'run_info']
 
 # %% ../nbs/00_core.ipynb #7c1f2b5b
 def check(cond, # what must hold for the input to be accepted
@@ -390,13 +391,17 @@ def md_table(rows:list[dict], # one dict per row; a missing key leaves its cell 
     return '\n'.join(head + ['| ' + ' | '.join(cell(k, r.get(k)) for k in cols) + ' |' for r in rows])
 
 # %% ../nbs/00_core.ipynb #897dc076
+def cpu_info()->tuple[str, set]|None:
+    "The CPU's model name and its feature flags (x86 'flags' or Arm 'Features') from /proc/cpuinfo; None off Linux."
+    try: lines = Path('/proc/cpuinfo').read_text().splitlines()
+    except OSError: return None
+    name = next((l.split(':', 1)[1].strip() for l in lines if l.startswith('model name')), platform.machine())
+    return name, set(next((l.split(':', 1)[1].split() for l in lines if l.startswith(('flags', 'Features'))), []))
+
 def _cpu_name()->str:
     "The CPU's model name and whether it has AVX-512 (and bf16 in it): what decides its speed in this project."
-    try: info = Path('/proc/cpuinfo').read_text()
-    except OSError: return platform.processor() or platform.machine()
-    lines = info.splitlines()
-    name = next((l.split(':', 1)[1].strip() for l in lines if l.startswith('model name')), platform.machine())
-    flags = set(next((l.split(':', 1)[1].split() for l in lines if l.startswith('flags')), []))
+    if (info := cpu_info()) is None: return platform.processor() or platform.machine()
+    name, flags = info
     if 'avx512f' not in flags: return name + ' (no AVX-512)'
     return name + (' (AVX-512, bf16)' if 'avx512_bf16' in flags else ' (AVX-512)')
 
