@@ -28,11 +28,13 @@ RESULTS = {
         chapter='budget.html',
         command='python bench/budget_study.py --minutes 6 --threads 1 --parallel 2',
         columns=['name', 'change', 'parameters', 'tokens', 'heldout.loss', 'code.bpb', 'prose.bpb']),
-    'average.json': dict(
-        title='Checkpoint averaging',
-        what='Held-out loss of the last checkpoints of a run and of their averages.',
+    'demo_average.json': dict(
+        title='Checkpoint averaging in the demo recipe',
+        what='The demo recipe with `--average 4`: held-out loss of each evaluation of the decay phase, the four kept, '
+             'their average and the last step (under `averages`), with the run\'s own report.',
         chapter='average.html',
-        command='nbdev-test --flags slow nbs/10a_average.ipynb'),
+        command='modernbert-pretrain --recipe demo --average 4 --out runs/demo-average '
+                '--results results/demo_average.json'),
     'trainer_collator.json': dict(
         title="The packing collator in transformers' Trainer",
         what='Tokens per CPU-second of our packed collator against a padded one, in interleaved rounds.',

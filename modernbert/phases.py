@@ -11,9 +11,12 @@ from dataclasses import dataclass, asdict, replace
 from functools import partial
 from pathlib import Path
 import torch
+from fastcore.basics import patch
 from fastcore.script import call_parse, store_true
 from .core import (ModernBertConfig, autocast_ctx, default_device, write_json, claim_folder, clear_owned,
-                             folder_lock, check_inputs, tree_digest, user_errors, md_table, run_info)
+                             folder_lock, check_inputs, tree_digest, user_errors, md_table, run_info, check, owned,
+                             config_to_hf_dict)
+from .average import average_checkpoints, write_average
 from .tokenizer import load_tokenizer, config_for_tokenizer, never_mask_ids
 from .data import build_corpus, default_sources, local_source, heldout_reader, ShardReader, drop_summary
 from .optim import warmup_stable_decay, StableAdamW, param_groups
@@ -22,8 +25,8 @@ from .model import ModernBertForMaskedLM
 
 # %% auto #0
 __all__ = ['RECIPES', 'FILL_EXAMPLES', 'REPORT_FORMAT', 'Phase', 'Recipe', 'recipe_table', 'phase_configs', 'process_start',
-           'phase_seconds', 'measure_rate', 'TimedTrainer', 'token_counts', 'unigram_baseline', 'build_phase_corpus',
-           'run_phase', 'run_recipe', 'finish_report', 'pretrain_cli']
+           'phase_seconds', 'measure_rate', 'TimedTrainer', 'average_kept', 'token_counts', 'unigram_baseline',
+           'build_phase_corpus', 'run_phase', 'run_recipe', 'average_table', 'finish_report', 'pretrain_cli']
 
 # %% ../nbs/12_phases.ipynb #1faa533c
 @dataclass
@@ -68,6 +71,7 @@ class Recipe:
     precision:str='auto'              # 'auto' measures bf16 against fp32 once per run; 'bf16' or 'fp32' to skip that
     minutes:float|None=None           # wall-clock budget of the whole command; None: the phases' token budgets
     report_seconds:float=20.0         # time kept at the end of a budgeted run for the report and the export
+    average:int=0                     # the decay phase keeps its best K evaluations and averages them (0: off)
 
     def scaled(self, f:float):
         "The same recipe with every token budget (and the corpus) multiplied by `f`: a token-budgeted run."
@@ -183,10 +187,15 @@ def measure_rate(config:ModernBertConfig, tc:TrainConfig, precision:str='fp32', 
 class TimedTrainer(Trainer):
     "A `Trainer` that ends by `deadline`: its recent tokens/s re-plan `max_tokens`, and the schedule follows."
     def __init__(self, *args, deadline:float|None=None, # wall-clock time (time.time()) the training loop must end by
-                 replan_every:int=1, window:float=60.0, **kwargs):
+                 replan_every:int=1, window:float=60.0,
+                 keep_best:int=0, # keep the weights of the `keep_best` evaluations with the lowest held-out loss ...
+                 best_dir=None,   # ... in this folder (one exported folder per kept step, and `kept.json`)
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.deadline, self.replan_every, self.window, self.marks, self.plans = deadline, replan_every, window, [], []
         self.warmup_tokens = self.cfg.warmup * self.cfg.max_tokens   # fixed by the first plan
+        self.keep_best, self.kept = keep_best, []
+        self.best_dir = Path(best_dir) if best_dir is not None else self.out.parent/'best'
 
     def _setup(self, resume:bool):
         ckpt = super()._setup(resume)
@@ -194,6 +203,7 @@ class TimedTrainer(Trainer):
             self.cfg.max_tokens = json.loads((ckpt/'trainer.json').read_text())['train_config']['max_tokens']
             self.deadline = None
         self.lay_out(self.cfg.max_tokens)
+        if self.keep_best: self._load_kept()
         return ckpt
 
     def lay_out(self, total:int):
@@ -215,6 +225,67 @@ class TimedTrainer(Trainer):
         # past the deadline: done
         total = max(self.tokens, int(self.tokens + (self.tokens - n0) / (now - t0) * (self.deadline - now)))
         self.lay_out(total); self.plans.append((self.step, total))
+
+# %% ../nbs/12_phases.ipynb #kb000002
+def _hf_config(config:ModernBertConfig)->dict:
+    return {**config_to_hf_dict(config), 'architectures': ['ModernBertForMaskedLM']}
+
+@patch
+def _load_kept(self:TimedTrainer):
+    "Start the kept list: empty on a fresh run; on resume, the evaluations up to the step it resumes from."
+    if self.rank == 0:
+        claim_folder(self.best_dir, 'best')
+        check(owned(self.best_dir, 'best'), f"{self.best_dir} holds another kind of modernbert output: "
+              f"pass another best_dir")
+    f = self.best_dir/'kept.json'
+    kept = json.loads(f.read_text()) if self.step and f.exists() else []
+    self.kept = [k for k in kept if k['step'] <= self.step]
+    if self.rank == 0: self._write_kept()
+
+@patch
+def _write_kept(self:TimedTrainer):
+    "Write `kept.json`, then delete the step folders it does not list."
+    write_json(self.best_dir/'kept.json', self.kept)
+    names = {k['path'] for k in self.kept}
+    for p in self.best_dir.glob('step-*'):
+        if p.name not in names: shutil.rmtree(p)
+
+@patch
+def evaluate(self:TimedTrainer)->dict|None:
+    "The trainer's evaluation; with `keep_best`, also keep the weights when the held-out loss is among the best."
+    rec = Trainer.evaluate(self)
+    if rec is not None and self.keep_best: self._keep(rec)
+    return rec
+
+@patch
+def _keep(self:TimedTrainer, rec:dict):
+    "Keep this step's weights if its held-out loss is among the `keep_best` lowest (every process calls it)."
+    full = len(self.kept) >= self.keep_best
+    if any(k['step'] == self.step for k in self.kept) or (full and rec['eval_loss'] >= self.kept[-1]['eval_loss']):
+        return
+    sd = self._model_state()                                      # collective under FSDP
+    name = f'step-{self.step}'
+    if self.rank == 0: write_average(self.best_dir/name, _hf_config(self.config), sd)
+    entry = {k: rec[k] for k in ('step', 'tokens', 'eval_loss', 'eval_accuracy')} | {'path': name}
+    self.kept = sorted(self.kept + [entry], key=lambda k: k['eval_loss'])[:self.keep_best]
+    if self.rank == 0: self._write_kept()
+
+@patch
+def _model_state(self:TimedTrainer)->dict:
+    "The full model state dict with transformers' names (the tied decoder left out, as `save_hf` does)."
+    if self.train_config.fsdp and self.world > 1:
+        from torch.distributed.checkpoint.state_dict import get_model_state_dict, StateDictOptions
+        sd = get_model_state_dict(self.wrapped, options=StateDictOptions(full_state_dict=True, cpu_offload=True))
+    else: sd = {k: v.detach().cpu() for k, v in self.model.state_dict().items()}
+    return {k: v for k, v in sd.items() if not (k == 'decoder.weight' and self.config.tie_word_embeddings)}
+
+def average_kept(t:TimedTrainer, out, tokenizer=None)->dict:
+    "Average `t`'s kept weights into folder `out` and score the average on `t`'s held-out batches."
+    if len(t.kept) < 2: return {'kept': t.kept, 'eval_loss': None, 'eval_accuracy': None}
+    average_checkpoints([t.best_dir/k['path'] for k in t.kept], out=out, tokenizer=tokenizer)
+    model = ModernBertForMaskedLM.from_hf(out)
+    loss, correct, n = mlm_scores(model, t._eval, t.device, t.precision).tolist()
+    return {'kept': t.kept, 'eval_loss': loss / max(n, 1), 'eval_accuracy': correct / max(n, 1)}
 
 # %% ../nbs/12_phases.ipynb #70a3e06e
 def token_counts(corpus_dir, vocab_size:int, max_tokens:int=2_000_000)->torch.Tensor:
@@ -279,13 +350,17 @@ def _read(p:Path): return json.loads(p.read_text()) if p.exists() else None
 def run_phase(r:Recipe, i:int, p:Phase, d:Path, corpus:Path, tok, init_from, resume:bool, eval_every:int=0,
               heldout=None,
               precision:str|None=None, # 'bf16' or 'fp32' (None: the recipe's)
-              seconds:float|None=None)->dict: # wall-clock budget of this phase (None: the phase's tokens)
+              seconds:float|None=None, # wall-clock budget of this phase (None: the phase's tokens)
+              average:int=0)->dict: # keep the best K of 2K evaluations and export their average if it is better
     "Train phase `p` into folder `d` starting from `init_from`; export `d/hf`; return its summary."
     if _done(d):
         # an export cut short: rebuild it
         if not ((d/'hf'/'config.json').exists() and (d/'hf'/'model.safetensors').exists()):
-            _log(f"phase {i} ({p.name}): rebuilding its export from the last checkpoint")
-            load_checkpoint_model(d/'run').save_hf(d/'hf', tokenizer=tok)
+            _log(f"phase {i} ({p.name}): rebuilding its export")
+            done = json.loads((d/'DONE.json').read_text())
+            if done.get('average', {}).get('exported') == 'average':
+                shutil.copytree(d/'average', d/'hf', dirs_exist_ok=True)
+            else: load_checkpoint_model(d/'run').save_hf(d/'hf', tokenizer=tok)
         _log(f"phase {i} ({p.name}) already done"); return json.loads((d/'DONE.json').read_text())
     t0, deadline = time.time(), None
     claim_folder(d, 'phase')
@@ -302,15 +377,26 @@ def run_phase(r:Recipe, i:int, p:Phase, d:Path, corpus:Path, tok, init_from, res
     if plan is not None: p = replace(p, tokens=plan['tokens'])
     cfg, tc = phase_configs(r, p, tok, d/'run', eval_every=eval_every)
     if precision: tc.precision = precision
+    if average:                                                  # 2K evaluations spread over the phase
+        every = max(1, math.ceil(p.tokens / (tc.rows * tc.row_len * tc.grad_accum)) // (2 * average))
+        tc.eval_every = min(tc.eval_every or every, every)
     _log(f"phase {i} ({p.name}): context {p.seq_len}, {p.tokens:,} tokens"
          + (f" planned for {plan['seconds']:.0f} s at {plan['tokens_per_s']:,} tokens/s" if plan else '')
          + f", lr {p.lr:g} ({p.schedule}), RoPE theta {p.global_rope_theta:,.0f}/{p.local_rope_theta:,.0f}"
          + (f", from {init_from}" if init_from else ''))
     t = TimedTrainer(cfg, tc, str(corpus), eval_data=str(heldout or corpus/'heldout'), tokenizer=tok,
-                     init_from=init_from, deadline=deadline)
+                     init_from=init_from, deadline=deadline, keep_best=average, best_dir=d/'best')
     s = t.fit(resume=resume and (d/'run').exists())
     if t.rank == 0:
-        t.model.save_hf(d/'hf', tokenizer=tok)
+        avg = average_kept(t, d/'average', tok) if average else None
+        better = avg is not None and avg['eval_loss'] is not None and avg['eval_loss'] < s['eval_loss']
+        if better: shutil.copytree(d/'average', d/'hf', dirs_exist_ok=True)   # the export is the average
+        else: t.model.save_hf(d/'hf', tokenizer=tok)
+        if avg is not None:
+            _log(f"phase {i} ({p.name}): the average of the best {len(avg['kept'])} evaluations has held-out loss "
+                 f"{avg['eval_loss'] or float('nan'):.4f}, the last step {s['eval_loss']:.4f}: "
+                 f"exported {'the average' if better else 'the last step'}")
+            s = {**s, 'average': avg | {'last_eval_loss': s['eval_loss'], 'exported': 'average' if better else 'last'}}
         s = {**s, 'phase': p.name, 'context': p.seq_len, 'index': i, 'wall_s': round(time.time() - t0, 1)}
         if plan: s |= {'planned_s': plan['seconds'], 'planned_tokens': plan['tokens']}
         _mark(d, s)
@@ -352,6 +438,7 @@ def run_recipe(recipe:Recipe|str, out, # a recipe (or its name) and the output f
                eval_every:int=0,
                minutes:float|None=None, # wall-clock budget of the whole run (default: the recipe's; 0: token budgets)
                start:float|None=None, # when the budget started (default: now; the command passes its process start)
+               average:int|None=None, # the decay phase's best K evaluations averaged (default: the recipe's; 0: off)
                # how `data` is read: text_field, by, bad_rows, heldout (see `build_phase_corpus`)
                data_opts:dict|None=None)->dict:
     "Run a recipe end to end: corpus, tokenizer, phases, export; returns the summary."
@@ -362,6 +449,10 @@ def run_recipe(recipe:Recipe|str, out, # a recipe (or its name) and the output f
         raise ValueError(f"minutes={minutes} and scale={scale}: "
                          f"a run has a time budget or scaled token budgets, not both")
     r = r.scaled(scale)
+    if average is not None:
+        check(isinstance(average, int) and (average == 0 or average >= 2),
+              f"average={average}: keep at least 2 evaluations to average, or 0 for none")
+        r = replace(r, average=average)
     minutes = r.minutes if minutes is None else (minutes or None)
     if minutes is not None and not (math.isfinite(minutes) and minutes > 0):
         raise ValueError(f"minutes={minutes} must be a positive number")
@@ -426,7 +517,7 @@ def _run(r:Recipe, out:Path, todo:list, resume:bool, data, init_from, eval_every
         pc = corpora.get(i, corpus)
         secs = phase_seconds(left(), shares[k:], r.report_seconds) if budget else None
         s = run_phase(r, i, p, out/f'{i}-{p.name}', pc, tok, init, resume, eval_every, heldout=corpus/'heldout',
-                      precision=precision, seconds=secs)
+                      precision=precision, seconds=secs, average=r.average if p.decay >= 1 else 0)
         results.append(s); init = out/f'{i}-{p.name}'/'hf'
         if budget: write_json(out/'plan.json', _read(out/'plan.json') | {'elapsed': time.time() - budget['start']})
     final = out/'hf'
@@ -446,6 +537,13 @@ def _curves(d:Path)->dict:
             if (d/'run'/'metrics.jsonl').exists() else [])
     return {'train': [(r['tokens'], round(r['loss'], 4)) for r in recs if 'loss' in r],
             'eval': [(r['tokens'], round(r['eval_loss'], 4)) for r in recs if 'eval_loss' in r]}
+
+def average_table(a:dict)->str:
+    "The kept evaluations of a phase, their average and the last step, by held-out loss (the trainer's batches)."
+    rows = ([{'model': f"step {k['step']}", 'tokens': k['tokens'], 'eval_loss': k['eval_loss']} for k in a['kept']]
+            + [{'model': f"average of {len(a['kept'])}", 'eval_loss': a['eval_loss']},
+               {'model': 'last step', 'eval_loss': a['last_eval_loss']}])
+    return md_table(rows, fmt=REPORT_FORMAT) + f"\nexported: {a['exported']}"
 
 def _phase_row(s:dict, loss:float, correct:float, n:float)->dict:
     "One report row: what the phase planned (under a budget) and did, and its held-out scores."
@@ -479,6 +577,7 @@ def finish_report(out:Path, r:Recipe, results:list, corpus:Path, tok, start:floa
                    dropped={k: drop_summary(v.get('dropped') or {})
                             for k, v in json.loads((corpus/'meta.json').read_text()).get('sources', {}).items()},
                    parameters=sum(q.numel() for q in m.parameters()),
+                   averages={f"{s['index']}-{s['phase']}": s['average'] for s in results if 'average' in s},
                    info=run_info())
     write_json(out/'summary.json', summary)
     print("\nwhat cleaning dropped, by source: " + '; '.join(f"{k}: {v}" for k, v in summary['dropped'].items()))
@@ -486,6 +585,7 @@ def finish_report(out:Path, r:Recipe, results:list, corpus:Path, tok, start:floa
     print(md_table(rows, fmt=REPORT_FORMAT))
     print("\nfill-mask through transformers' pipeline (top 3):")
     for ex, f in fills.items(): print(f"  {ex!r:45} -> {f}")
+    for name, a in summary['averages'].items(): print(f"\n{name}: checkpoint averaging\n" + average_table(a))
     _log(f"done in {seconds / 60:.1f} min" + (f" (budget {minutes:g} min)" if minutes else '')
          + f"; the model is in {out/'hf'} (AutoModelForMaskedLM / pipeline('fill-mask') load it)")
     return summary
@@ -508,6 +608,8 @@ def pretrain_cli(recipe:str='demo',  # 'demo', 'base' or 'large'
                  # --data .jsonl: a malformed row 'raise's (naming file and line) or is 'skip'ped and counted
                  bad_rows:str='raise',
                  heldout:float=0.1,   # --data: share of documents (files, paragraphs) held out for evaluation
+                 average:int=None,    # keep the decay phase's best K evaluations, export their average if better
+                 results:str=None,    # also write the run's summary (with machine, date, command) to this file
                  debug:store_true=False, # show the traceback of an error
                 ):
     "Pretrain a ModernBERT with the three-phase recipe, evaluate it and export it for transformers."
@@ -525,7 +627,11 @@ def pretrain_cli(recipe:str='demo',  # 'demo', 'base' or 'large'
             raise FileNotFoundError(f"{flag} {p}: no such file, folder or glob match")
     if RECIPES[recipe].init == 'tile' and from_ is None and phase is None:
         _log(f"recipe {recipe!r} is meant to start from a smaller checkpoint (--from); starting from random weights")
-    run_recipe(recipe, out, resume=resume, data=data, init_from=from_, phases=phase.split(',') if phase else None,
-               scale=scale, eval_every=eval_every, minutes=minutes, start=start,
-               data_opts=(None if data is None
-                          else dict(text_field=text_field, by=by, bad_rows=bad_rows, heldout=heldout)))
+    if average is not None and not (average == 0 or average >= 2):
+        raise ValueError(f"--average {average}: keep at least 2 evaluations to average (or 0 for none)")
+    summary = run_recipe(recipe, out, resume=resume, data=data, init_from=from_,
+                         phases=phase.split(',') if phase else None, average=average,
+                         scale=scale, eval_every=eval_every, minutes=minutes, start=start,
+                         data_opts=(None if data is None
+                                    else dict(text_field=text_field, by=by, bad_rows=bad_rows, heldout=heldout)))
+    if results: write_json(results, summary); _log(f"summary written to {results}")
