@@ -12,8 +12,8 @@ from torch import Tensor, nn
 from .core import ModernBertConfig, has_flash_attn, check
 
 # %% auto #0
-__all__ = ['ATTN_BACKENDS', 'AUTO_ORDER', 'lengths_to_cu_seqlens', 'AttnBatch', 'band_mask', 'eager_attention', 'sdpa_attention',
-           'flash_attention', 'varlen_attention', 'flex_attention', 'resolve_attn_impl', 'rope_qkv',
+__all__ = ['ATTN_BACKENDS', 'AUTO_ORDER', 'lengths_to_cu_seqlens', 'AttnBatch', 'band_mask', 'eager_attention', 'local_chunk',
+           'sdpa_attention', 'flash_attention', 'varlen_attention', 'flex_attention', 'resolve_attn_impl', 'rope_qkv',
            'ModernBertAttention']
 
 # %% ../nbs/05_attention.ipynb #7d929a83
@@ -80,45 +80,54 @@ def _sdpa_global(q, k, v, batch, scale, dropout_p):
             for x in zip(*(t.split(lens) for t in (q, k, v))) if len(x[0])]
     return torch.cat(outs) if outs else q.new_zeros(q.shape)
 
-class _ChunkPairs(torch.autograd.Function):
-    "(nch + 1, C, ...) -> (nch, 2C, ...): chunks c and c + 1 side by side, as an overlapping view (no copy)."
+class _Windows(torch.autograd.Function):
+    "(nch + m - 1, C, ...) -> (nch, m*C, ...): chunks c .. c + m - 1 side by side, as an overlapping view (no copy)."
     @staticmethod
-    def forward(ctx, p):
-        return p.as_strided((p.shape[0] - 1, 2 * p.shape[1], *p.shape[2:]), p.stride())   # same storage offset as p
+    def forward(ctx, p, m):
+        ctx.m = m
+        return p.as_strided((p.shape[0] - m + 1, m * p.shape[1], *p.shape[2:]), p.stride())   # same offset as p
     @staticmethod
-    def backward(ctx, g):                      # every chunk gets the gradient of its two appearances, summed
-        C = g.shape[1] // 2
-        gp = g.new_empty(g.shape[0] + 1, C, *g.shape[2:])
-        gp[:-1] = g[:, :C]; gp[-1] = 0
-        gp[1:] += g[:, C:]
-        return gp
+    def backward(ctx, g):                      # every chunk gets the gradients of its m appearances, summed
+        m, n = ctx.m, g.shape[0]; C = g.shape[1] // m
+        gp = g.new_empty(n + m - 1, C, *g.shape[2:])
+        gp[:n] = g[:, :C]; gp[n:] = 0
+        for j in range(1, m): gp[j:j + n] += g[:, j * C:(j + 1) * C]
+        return gp, None
+
+def _n_chunks(w, C): return 1 + -(-2 * w // C)    # key chunks that cover the C + 2w keys of a query chunk
 
 def _key_windows(t, w, C, value=0.0):
-    "(nch, 2C, ...): for query chunk `c` of `t (N, ...)`, the 2C rows from `c*C - w` on (`t` padded by w in front)."
-    n = t.shape[0]; nch = -(-n // C)
-    p = F.pad(t, (0, 0) * (t.dim() - 1) + (w, nch * C - n + C - w), value=value).view(nch + 1, C, *t.shape[1:])
-    return _ChunkPairs.apply(p)
+    "(nch, m*C, ...): for query chunk `c` of `t (N, ...)`, the m*C rows from `c*C - w` on (`t` padded by w in front)."
+    n = t.shape[0]; nch = -(-n // C); m = _n_chunks(w, C)
+    back = (nch + m - 1) * C - n - w
+    p = F.pad(t, (0, 0) * (t.dim() - 1) + (w, back), value=value).view(nch + m - 1, C, *t.shape[1:])
+    return _Windows.apply(p, m)
 
 def _window_mask(batch, w, C, device):
-    "(nch, 1, C, 2C) bool: key in the band of the query and in the same document; cached per batch."
+    "(nch, 1, C, m*C) bool: key in the band of the query and in the same document; cached per batch."
     key = ('window_mask', w, C)
     if key not in batch.cache:
-        n = batch.n; nch = -(-n // C)
+        n = batch.n; nch = -(-n // C); m = _n_chunks(w, C)
         doc = batch.doc_ids()
         dq = F.pad(doc, (0, nch * C - n), value=-1).view(nch, C)                 # (nch, C)
-        dk = _key_windows(doc, w, C, value=-1)                                   # (nch, 2C)
-        off = torch.arange(2 * C, device=device)[None] - torch.arange(C, device=device)[:, None]
-        band = (off >= 0) & (off <= 2 * w)                                       # (C, 2C): |i-j| <= w
+        dk = _key_windows(doc, w, C, value=-1)                                   # (nch, m*C)
+        off = torch.arange(m * C, device=device)[None] - torch.arange(C, device=device)[:, None]
+        band = (off >= 0) & (off <= 2 * w)                                       # (C, m*C): |i-j| <= w
         batch.cache[key] = ((dq[:, :, None] == dk[:, None, :]) & band)[:, None]  # pad rows see pad keys: no empty row
     return batch.cache[key]
 
-def _sdpa_local(q, k, v, batch, w, scale, dropout_p):
-    "Sliding-window attention over the whole packed tensor in query chunks of C = 2w."
+def local_chunk(w:int, training:bool)->int:
+    "Query rows per chunk: 2w for training (two key chunks, the cheapest backward), w/4 (at least 16) for inference."
+    return max(2 * w, 16) if training else max(w // 4, 16)
+
+def _sdpa_local(q, k, v, batch, w, scale, dropout_p, C=None):
+    "Sliding-window attention over the whole packed tensor in query chunks of C rows, each against its C + 2w keys."
     N, H, D = q.shape
-    C = max(2 * w, 16); nch = -(-N // C)
+    training = torch.is_grad_enabled() and any(t.requires_grad for t in (q, k, v))
+    C = C or local_chunk(w, training); nch = -(-N // C)
     qc = F.pad(q, (0, 0, 0, 0, 0, nch * C - N)).view(nch, C, H, D).transpose(1, 2)     # (nch, H, C, D)
-    kc, vc = (_key_windows(t, w, C).transpose(1, 2) for t in (k, v))                    # (nch, H, 2C, D)
-    mask = _window_mask(batch, w, C, q.device)                                            # (nch, 1, C, 2C)
+    kc, vc = (_key_windows(t, w, C).transpose(1, 2) for t in (k, v))                    # (nch, H, m*C, D)
+    mask = _window_mask(batch, w, C, q.device)                                            # (nch, 1, C, m*C)
     out = F.scaled_dot_product_attention(qc, kc, vc, attn_mask=mask, dropout_p=dropout_p, scale=scale)
     return out.transpose(1, 2).reshape(nch * C, H, D)[:N]
 

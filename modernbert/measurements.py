@@ -177,6 +177,18 @@ RESULTS = {
              'padding collator (dense and sparse head), interleaved rounds, one thread.',
         chapter='train.html',
         command='python bench/train_vs_transformers.py --reps 3 --results results/train_vs_transformers.json'),
+    'train_vs_transformers_1024.json': dict(
+        title='Training speed on CPU at 1,024 tokens of context',
+        what='The same comparison with sequences of up to 1,024 tokens (more documents per packed row).',
+        chapter='train.html',
+        command='python bench/train_vs_transformers.py --reps 3 --seq-len 1024 '
+                '--results results/train_vs_transformers_1024.json'),
+    'local_attention.json': dict(
+        title="The local layers' query chunk",
+        what='Local attention alone (base heads, w = 64; inference and training) at several chunk sizes, and the '
+             'whole base model at inference with the default chunks against C = 2w, interleaved.',
+        chapter='attention.html',
+        command='python bench/local_attention.py --reps 5 --threads 2 --results results/local_attention.json'),
     'shapes_depth.json': dict(
         title='The price of depth, measured',
         what='Throughput of the largest shape of the base budget at depths 12 to 25, measured and estimated, '
