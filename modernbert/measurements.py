@@ -176,6 +176,19 @@ RESULTS = {
         what='The same comparison on the fixed and variable long-context sets.',
         chapter='bench.html',
         command='modernbert-bench --preset long --results results/bench_cpu_long.json'),
+    'int8_accuracy.json': dict(
+        title='What reduced precision costs a trained model',
+        what='Held-out MLM loss and accuracy of the demo model in float32, int8 dynamic (per tensor, per channel) and '
+             'bf16, with forward speed against float32 at its small width (one thread).',
+        chapter='export.html',
+        command='python bench/int8_accuracy.py runs/demo-average/hf --corpus runs/demo-average/corpus '
+                '--results results/int8_accuracy.json'),
+    'small_fast.json': dict(
+        title='The small recipe on a 2-core CPU with AVX-512 and AMX',
+        what='The small recipe (45 minutes) on the faster CPU of the demo payoff runs: tokens, speed and held-out loss '
+             'per phase.',
+        chapter='eval.html',
+        command='modernbert-pretrain --recipe small --out runs/small --results results/small_fast.json'),
     'cpu_deploy.json': dict(
         title='CPU deployment',
         what='CPU deployment table: ours eager/compiled/int8, transformers eager, ONNX Runtime.',
