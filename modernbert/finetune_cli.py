@@ -1,4 +1,4 @@
-"""`modernbert-finetune`: from a model folder and a csv, jsonl or parquet file to a fine-tuned folder that transformers or sentence-transformers loads, with a learning-rate sweep chosen on validation.
+"""`modernbert-finetune`: from a model folder and a csv, jsonl or parquet file to a folder transformers loads.
 
 Docs: https://modernbert-course.github.io/modernbert/finetune_cli.html.md"""
 

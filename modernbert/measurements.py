@@ -150,7 +150,8 @@ RESULTS = {
     'trainer_collator_clf.json': dict(
         title="Packing a classifier inside transformers' Trainer",
         what="Tokens per CPU-second of transformers' and our ModernBertForSequenceClassification with "
-             "DataCollatorWithPadding against ours with PackedClassificationCollator, same Trainer, interleaved rounds.",
+             "DataCollatorWithPadding against ours with PackedClassificationCollator, same Trainer, "
+             "interleaved rounds.",
         chapter='collator.html',
         command='python bench/trainer_collator.py --task classification'),
     'corpus_scale.json': dict(

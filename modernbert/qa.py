@@ -1,4 +1,4 @@
-"""An extractive QA head with transformers' names, matched to transformers both ways, and a small question-answering task built from Python's own documentation.
+"""An extractive QA head matched to transformers both ways, and a QA task built from Python's own documentation.
 
 Docs: https://modernbert-course.github.io/modernbert/qa.html.md"""
 
