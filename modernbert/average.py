@@ -12,7 +12,7 @@ import torch
 from fastcore.script import call_parse
 from .core import config_from_hf, config_to_hf_dict, user_errors, check
 from .model import _read_weights, _atomic_write
-from .checkpoints import load_checkpoint_model
+from .checkpoints import load_checkpoint_model, mlm_export_parts
 
 # %% auto #0
 __all__ = ['TOKENIZER_FILES', 'read_checkpoint', 'config_differences', 'tensor_differences', 'tokenizer_differences',
@@ -27,9 +27,7 @@ def read_checkpoint(path)->tuple[dict, dict, Path|None]:
     check(p.is_dir(), f"{p} is not a folder: pass an exported model folder or a trainer checkpoint", FileNotFoundError)
     if (p/'manifest.json').exists() or any(p.glob('ckpt-*')):       # the trainer's: verified against its manifest
         m = load_checkpoint_model(p)
-        tied = m.config.tie_word_embeddings
-        sd = {k: v for k, v in m.state_dict().items() if not (k == 'decoder.weight' and tied)}
-        raw = {**config_to_hf_dict(m.config), 'architectures': ['ModernBertForMaskedLM']}
+        raw, sd = mlm_export_parts(m.config, m.state_dict())
     else:
         check((p/'config.json').exists(), f"no config.json in {p}: pass a folder written by save_hf or save_pretrained",
               FileNotFoundError)

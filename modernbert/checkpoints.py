@@ -15,7 +15,7 @@ from .model import ModernBertForMaskedLM
 
 # %% auto #0
 __all__ = ['FAULT_STAGES', 'flatten_state', 'unflatten_state', 'rng_state', 'set_rng_state', 'CheckpointError', 'save_state',
-           'load_state', 'write_checkpoint', 'verify_checkpoint', 'nonfinite', 'find_checkpoint',
+           'load_state', 'mlm_export_parts', 'write_checkpoint', 'verify_checkpoint', 'nonfinite', 'find_checkpoint',
            'load_checkpoint_model']
 
 # %% ../nbs/09b_checkpoints.ipynb #c27d9c22
@@ -98,6 +98,12 @@ def _ckpt_step(p:Path)->int|None:
     except ValueError: return None
 
 # %% ../nbs/09b_checkpoints.ipynb #b6b4afdb
+def mlm_export_parts(config:ModernBertConfig, model_sd:dict)->tuple[dict, dict]:
+    "(config.json dict, CPU state dict without the tied decoder): what a folder of our masked LM holds."
+    tied = config.tie_word_embeddings
+    sd = {k: v.detach().cpu().contiguous() for k, v in model_sd.items() if not (k == 'decoder.weight' and tied)}
+    return {**config_to_hf_dict(config), 'architectures': ['ModernBertForMaskedLM']}, sd
+
 def write_checkpoint(out_dir, step:int, model_sd:dict, config:ModernBertConfig, parts:dict, meta:dict,
                      keep_last:int=2)->Path:
     "Write checkpoint `ckpt-{step}` atomically, point `latest` at it, keep the newest `keep_last`."
@@ -105,11 +111,9 @@ def write_checkpoint(out_dir, step:int, model_sd:dict, config:ModernBertConfig, 
     tmp = out/f'.tmp-ckpt-{step}-{os.getpid()}'
     if tmp.exists(): shutil.rmtree(tmp)
     tmp.mkdir()
-    tied = config.tie_word_embeddings
-    sd = {k: v.detach().cpu().contiguous() for k, v in model_sd.items() if not (k == 'decoder.weight' and tied)}
+    raw, sd = mlm_export_parts(config, model_sd)
     save_file(sd, str(tmp/'model.safetensors'), metadata={'format': 'pt'})
-    write_json(tmp/'config.json', {**config_to_hf_dict(config), 'architectures': ['ModernBertForMaskedLM'],
-                                   'dtype': 'float32', 'torch_dtype': 'float32'})
+    write_json(tmp/'config.json', raw | {'dtype': 'float32', 'torch_dtype': 'float32'})
     _fault('model', step)
     for name, obj in parts.items(): save_state(tmp/name, obj)
     write_json(tmp/'trainer.json', meta)

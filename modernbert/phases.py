@@ -14,9 +14,9 @@ import torch
 from fastcore.basics import patch
 from fastcore.script import call_parse, store_true
 from .core import (ModernBertConfig, autocast_ctx, default_device, write_json, claim_folder, clear_owned,
-                             folder_lock, check_inputs, tree_digest, user_errors, md_table, run_info, check, owned,
-                             config_to_hf_dict)
+                             folder_lock, check_inputs, tree_digest, user_errors, md_table, run_info, check, owned)
 from .average import average_checkpoints, write_average
+from .checkpoints import mlm_export_parts
 from .tokenizer import load_tokenizer, config_for_tokenizer, never_mask_ids
 from .data import build_corpus, default_sources, local_source, heldout_reader, ShardReader, drop_summary
 from .optim import warmup_stable_decay, StableAdamW, param_groups
@@ -227,9 +227,6 @@ class TimedTrainer(Trainer):
         self.lay_out(total); self.plans.append((self.step, total))
 
 # %% ../nbs/12_phases.ipynb #kb000002
-def _hf_config(config:ModernBertConfig)->dict:
-    return {**config_to_hf_dict(config), 'architectures': ['ModernBertForMaskedLM']}
-
 @patch
 def _load_kept(self:TimedTrainer):
     "Start the kept list: empty on a fresh run; on resume, the evaluations up to the step it resumes from."
@@ -265,19 +262,18 @@ def _keep(self:TimedTrainer, rec:dict):
         return
     sd = self._model_state()                                      # collective under FSDP
     name = f'step-{self.step}'
-    if self.rank == 0: write_average(self.best_dir/name, _hf_config(self.config), sd)
+    if self.rank == 0: write_average(self.best_dir/name, *mlm_export_parts(self.config, sd))
     entry = {k: rec[k] for k in ('step', 'tokens', 'eval_loss', 'eval_accuracy')} | {'path': name}
     self.kept = sorted(self.kept + [entry], key=lambda k: k['eval_loss'])[:self.keep_best]
     if self.rank == 0: self._write_kept()
 
 @patch
 def _model_state(self:TimedTrainer)->dict:
-    "The full model state dict with transformers' names (the tied decoder left out, as `save_hf` does)."
+    "The full model state dict with transformers' names (gathered from every process under FSDP)."
     if self.train_config.fsdp and self.world > 1:
         from torch.distributed.checkpoint.state_dict import get_model_state_dict, StateDictOptions
-        sd = get_model_state_dict(self.wrapped, options=StateDictOptions(full_state_dict=True, cpu_offload=True))
-    else: sd = {k: v.detach().cpu() for k, v in self.model.state_dict().items()}
-    return {k: v for k, v in sd.items() if not (k == 'decoder.weight' and self.config.tie_word_embeddings)}
+        return get_model_state_dict(self.wrapped, options=StateDictOptions(full_state_dict=True, cpu_offload=True))
+    return self.model.state_dict()
 
 def average_kept(t:TimedTrainer, out, tokenizer=None)->dict:
     "Average `t`'s kept weights into folder `out` and score the average on `t`'s held-out batches."
