@@ -215,6 +215,13 @@ RESULTS = {
              'documents of about 256 tokens, one of 8192 (real tokens per second).',
         chapter='model.html',
         command='python bench/cpu_vs_transformers.py --reps 3 --results results/cpu_vs_transformers.json'),
+    'cpu_floor.json': dict(
+        title='How much faster float32 can go on this CPU',
+        what="The base shape's seconds per pass for transformers, ours, ours with its elementwise work compiled into "
+             "fused kernels, and the work both models share (the matrix products alone, and with our attention "
+             "calls); transformers' time over each row.",
+        chapter='bench.html',
+        command='python bench/cpu_floor.py --reps 3 --results results/cpu_floor.json'),
     'train_vs_transformers.json': dict(
         title='Training speed on CPU: this loop against transformers',
         what="Real tokens per second and per CPU-second of our training loop against transformers' MLM with its "
