@@ -5,7 +5,9 @@ Theirs: transformers' `ModernBertForMaskedLM` (sdpa) fed by `DataCollatorForLang
 longest sequence of each batch), `torch.optim.AdamW`; once with the default dense head, once with
 `sparse_prediction=True`. Same documents (standard-library .py files, tokenized with a byte-level BPE of 8,192 tokens
 trained here on the same files), sequences of at most `--seq-len` tokens in the same order, same model shape
-(hidden 256, 6 layers, 4 heads, GeGLU 384, window 128, a global layer every 3), same 30% masking, fp32.
+(hidden 256, 6 layers, 4 heads, GeGLU 384, window 128, a global layer every 3; or with `--shape base`
+ModernBERT-base's: hidden 768, 22 layers, 12 heads, GeGLU 1152 and its 50,368-row vocabulary, of which the BPE uses
+the first ids while both heads score every row), same 30% masking, fp32.
 Both take about the same real tokens per step. Runs are interleaved (ours, theirs, theirs-sparse, ours, ...); each
 run times `--steps` steps (data preparation included: packing and masking for ours, collation for theirs) after
 `--warmup` steps, and the table reports the median over `--reps` runs of real (non-padding) tokens per wall-clock
@@ -18,7 +20,7 @@ barriers (measured: both loops ran 2-3x *slower* with 2 threads than with 1 at l
 `--results` stores the table with the run's machine, date, command and commit (`core.run_info`) for the Measurements
 appendix.
 Run: python bench/train_vs_transformers.py [--reps 3] [--steps 8] [--warmup 2] [--threads 1] [--seq-len 512]
-     [--batch 16] [--results results/train_vs_transformers.json]
+     [--batch 16] [--shape small|base] [--results results/train_vs_transformers.json]
 """
 import argparse, json, os, random, statistics, sysconfig, tempfile, time
 from pathlib import Path
@@ -50,12 +52,13 @@ def bpe(texts, vocab=8192):
     return PreTrainedTokenizerFast(tokenizer_object=tok, unk_token='[UNK]', cls_token='[CLS]', sep_token='[SEP]',
                                    pad_token='[PAD]', mask_token='[MASK]')
 
-def model_config(tok, seq_len=512):
+def model_config(tok, seq_len=512, shape='small'):
+    ids = dict(pad_token_id=tok.pad_token_id, cls_token_id=tok.cls_token_id, sep_token_id=tok.sep_token_id,
+               mask_token_id=tok.mask_token_id)
+    if shape == 'base': return ModernBertConfig.base(**ids)
     return ModernBertConfig(vocab_size=-(-len(tok) // 64) * 64, hidden_size=256, intermediate_size=384,
                             num_hidden_layers=6, num_attention_heads=4, max_position_embeddings=max(1024, seq_len),
-                            local_attention=128, global_attn_every_n_layers=3,
-                            pad_token_id=tok.pad_token_id, cls_token_id=tok.cls_token_id, sep_token_id=tok.sep_token_id,
-                            mask_token_id=tok.mask_token_id)
+                            local_attention=128, global_attn_every_n_layers=3, **ids)
 
 def _clock(): return time.perf_counter(), time.process_time()
 
@@ -96,15 +99,16 @@ def run_hf(cfg, tok, seqs, batch, n_steps, warmup, sparse, seed=0):
         if step >= warmup: acc[0] += int(b['attention_mask'].sum()); acc[1] += w1 - w0; acc[2] += c1 - c0
     return tuple(acc)
 
-def main(reps=3, steps=8, warmup=2, batch=16, threads=1, seq_len=512, results=None):
+def main(reps=3, steps=8, warmup=2, batch=16, threads=1, seq_len=512, shape='small', results=None):
     torch.set_num_threads(threads)
     texts = stdlib_texts()
     tok = bpe(texts[:400])
-    cfg = model_config(tok, seq_len)
+    cfg = model_config(tok, seq_len, shape)
     seqs = [c for t in texts for c in doc_chunks(tok(t, add_special_tokens=False)['input_ids'], seq_len)]
     random.Random(0).shuffle(seqs)
     mean_len = sum(len(s) + 2 for s in seqs) / len(seqs)
-    rows, row_len = 4, max(seq_len, round(batch * mean_len / 4))   # the same real tokens per step as `batch` sequences
+    rows = max(1, batch // 4)                                      # the same real tokens per step as `batch` sequences
+    row_len = max(seq_len, round(batch * mean_len / rows))
     need = (warmup + steps) * batch
     assert len(seqs) >= need, (len(seqs), need)
     runs = {'ours': [], 'transformers': [], 'transformers sparse': []}
@@ -126,8 +130,9 @@ def main(reps=3, steps=8, warmup=2, batch=16, threads=1, seq_len=512, results=No
                      ours_over_this_wall=wall['ours'] / wall[k], ours_over_this_cpu=cpu['ours'] / cpu[k],
                      ours_over_this_paired=pair(k)) for k in runs]
     cmd = (f'python bench/train_vs_transformers.py --reps {reps} --steps {steps} --warmup {warmup} --threads {threads} '
-           f'--seq-len {seq_len} --batch {batch}')
-    meta = dict(run_info(cmd), reps=reps, steps=steps, warmup=warmup, seq_len=seq_len, hf_batch=batch, docs=len(texts),
+           f'--seq-len {seq_len} --batch {batch}' + (f' --shape {shape}' if shape != 'small' else ''))
+    meta = dict(run_info(cmd), shape=shape, hidden=cfg.hidden_size, layers=cfg.num_hidden_layers, reps=reps,
+                steps=steps, warmup=warmup, seq_len=seq_len, hf_batch=batch, docs=len(texts),
                 sequences=len(seqs), ours_rows=rows, ours_row_len=row_len, mean_seq_len=round(mean_len, 1),
                 vocab=cfg.vocab_size)
     heads = {'loop': 'loop', 'tok_per_s': 'real tokens/s (median)',
@@ -150,5 +155,7 @@ if __name__ == '__main__':
                     help='torch threads; 1 on a shared machine, where a second thread mostly waits')
     ap.add_argument('--seq-len', type=int, default=512,
                     help='context length (512; ModernBERT pretrains at 1024, then 8192)')
+    ap.add_argument('--shape', choices=['small', 'base'], default='small',
+                    help="the model: a small one (256 wide, 6 layers) or ModernBERT-base's shape and vocabulary size")
     a = ap.parse_args()
-    main(a.reps, a.steps, a.warmup, a.batch, a.threads, a.seq_len, a.results)
+    main(a.reps, a.steps, a.warmup, a.batch, a.threads, a.seq_len, a.shape, a.results)

@@ -27,10 +27,12 @@ def stable_adamw_(p:torch.Tensor, g:torch.Tensor,   # parameter and its gradient
     beta2_hat = (beta2**step - beta2) / (beta2**step - 1)
     m.lerp_(g, 1 - beta1_hat)
     v.mul_(beta2_hat).addcmul_(g, g, value=1 - beta2_hat)
-    rms = (g * g / v.clamp_min(eps * eps)).mean().sqrt()                           # scalar tensor, no host sync
+    t = v.clamp_min(eps * eps)                      # the update's one scratch tensor: each pass writes into it
+    rms = torch.div(g, t, out=t).mul_(g).mean().sqrt()                              # scalar tensor, no host sync
     lr_eff = lr / rms.clamp_min(1.0)                                                 # per-tensor update clipping
     if weight_decay: p.mul_(1 - lr_eff * (weight_decay / max_lr))                    # relative to the peak lr
-    p.sub_(lr_eff * m / (v.sqrt() + eps))
+    d = torch.sqrt(v, out=t).add_(eps)
+    p.sub_(torch.div(m, d, out=d).mul_(lr_eff))
     return lr_eff
 
 # %% ../nbs/09_optim.ipynb #b3d79aa2
