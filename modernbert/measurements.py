@@ -234,6 +234,20 @@ RESULTS = {
         chapter='train.html',
         command='python bench/train_vs_transformers.py --reps 3 --seq-len 1024 '
                 '--results results/train_vs_transformers_1024.json'),
+    'train_vs_transformers_base.json': dict(
+        title="Training speed on CPU at ModernBERT-base's shape",
+        what="The same comparison with the base shape (768 wide, 22 layers) and its 50,368-row vocabulary, two "
+             'threads, 8 sequences of up to 512 tokens per step.',
+        chapter='train.html',
+        command='python bench/train_vs_transformers.py --reps 3 --shape base --batch 8 --steps 3 --warmup 2 '
+                '--threads 2 --results results/train_vs_transformers_base.json'),
+    'train_vs_transformers_base_1024.json': dict(
+        title="Training speed on CPU at ModernBERT-base's shape, 1,024 tokens of context",
+        what='The base-shape comparison with sequences of up to 1,024 tokens, 4 per step (8 did not fit in '
+             '24 GiB of memory).',
+        chapter='train.html',
+        command='python bench/train_vs_transformers.py --reps 3 --shape base --batch 4 --steps 3 --warmup 2 '
+                '--threads 2 --seq-len 1024 --results results/train_vs_transformers_base_1024.json'),
     'local_attention.json': dict(
         title="The local layers' query chunk",
         what='Local attention alone (base heads, w = 64; inference and training) at several chunk sizes, and the '
