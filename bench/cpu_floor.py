@@ -22,23 +22,20 @@ Run: python bench/cpu_floor.py [--reps 3] [--workloads a,b,c] [--threads 2] [--r
 import argparse, statistics, time, types
 import torch, torch.nn.functional as F
 from modernbert.core import ModernBertConfig, md_table, run_info, write_json
+from modernbert.rope import apply_rope
 from modernbert.attention import AttnBatch, lengths_to_cu_seqlens, sdpa_attention, ATTN_BACKENDS
 from modernbert.bench import build_contenders, workloads, make_batches
 
 TARGETS = {'fixed 512': 1.3, 'variable N(256,64)': 2.0, 'fixed 8192': 2.5}   # ours over transformers, fp32
 
-def _rope(qkv, cos, sin):                      # (N, 3, H, D) -> q, k rotated; as `attention.rope_qkv` in one kernel
-    h = qkv.shape[-1] // 2; x = qkv[:, :2]; c, s = cos[:, None, None], sin[:, None, None]
-    y = x * c + torch.cat([-x[..., h:], x[..., :h]], -1) * s
-    return y[:, 0], y[:, 1]
-def _geglu(h):
-    u, g = h.chunk(2, dim=-1); return F.gelu(u) * g
+def _rope(qkv, cos, sin):                      # (N, 3, H, D) -> q, k rotated by `rope.apply_rope`, compiled together
+    return apply_rope(qkv[:, 0], cos, sin), apply_rope(qkv[:, 1], cos, sin)
 def _add_norm(x, h, w, eps):
     y = x + h; return y, F.layer_norm(y, (y.shape[-1],), w, None, eps)
 
 def fused_layers(model):
     "Give each layer of `model` (ours, eval) a forward whose elementwise work runs in compiled kernels; in place."
-    rope, geglu, add_norm = (torch.compile(f, dynamic=True) for f in (_rope, _geglu, _add_norm))
+    rope, add_norm = (torch.compile(f, dynamic=True) for f in (_rope, _add_norm))
     def attn(a, x, batch, cos, sin):
         qkv = a.Wqkv(x).view(-1, 3, a.H, a.D)
         q, k = rope(qkv, cos, sin)
@@ -46,9 +43,10 @@ def fused_layers(model):
         return a.Wo(o.reshape(-1, a.H * a.D))
     def layer(l, x, batch, cos, sin):
         x, n = add_norm(x, l.attn(l.attn_norm(x), batch, cos, sin), l.mlp_norm.weight, l.mlp_norm.eps)
-        return x + l.mlp.Wo(geglu(l.mlp.Wi(n)))
+        return x + l.mlp(n)
     for l in model.layers:
         l.forward, l.attn.forward = types.MethodType(layer, l), types.MethodType(attn, l.attn)
+        l.mlp.compile(dynamic=True)                # GeGLU, as `bench.compile_model` compiles it
     return model
 
 def shared_work(model, lengths, attention:bool):
